@@ -1,0 +1,3 @@
+export * from './interaction';
+export * from './feedback';
+export * from './record';
