@@ -1,0 +1,153 @@
+import type { ComponentContext } from '../telemetry/metrics';
+import type { OutboxEntry, Sink } from './contracts';
+import { KEY, decode, encode, parseOutboxKey, type Batch, type StateStore } from '../stages/join/store';
+import { errorMessage } from './errors';
+
+// The transactional outbox between the join and the sink. A closing window's
+// deletion and the records it emits are written in the same store batch; the
+// drainer then hands outbox entries to the sink in sequence order and deletes
+// them once the sink reports them durable. After a crash, entries the sink
+// already holds are skipped by the sink (Sink.durableSeq + per-file seq
+// ranges), so every record lands exactly once.
+
+export type OutboxDraft = Omit<OutboxEntry, 'seq'>;
+
+export interface OutboxOptions {
+  /** Entries handed to the sink per write. */
+  chunk: number;
+  /** Backlog (entries not yet taken by the sink) above which intake is refused. */
+  maxBacklog: number;
+}
+
+const SEQ_KEY = KEY.meta('seq');
+const OUTBOX_START = 'o!';
+const OUTBOX_END = 'o!\xff';
+
+export class Outbox {
+  private nextSeq = 1;
+  private handedSeq = 0;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private lastError: string | undefined;
+  private readonly counters;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly sink: Sink,
+    private readonly ctx: ComponentContext,
+    private readonly options: OutboxOptions,
+  ) {
+    this.counters = ctx.metrics.component('outbox');
+    ctx.metrics
+      .gauge('feedback_loop_outbox_backlog_records', 'Records written by the join and not yet taken by the sink.')
+      .set(0);
+  }
+
+  /** After the store and the sink have started: resume where the last run stopped. */
+  async init(): Promise<void> {
+    const persisted = (await this.store.get<number>(SEQ_KEY)) ?? 0;
+    const last = await this.store.lastKey(OUTBOX_START, OUTBOX_END);
+    const durable = this.sink.durableSeq();
+    this.nextSeq = Math.max(persisted, last ? parseOutboxKey(last) : 0, durable) + 1;
+    this.handedSeq = durable;
+    await this.prune();
+    this.notify();
+  }
+
+  /** Assigns sequence numbers and adds the puts to `batch`; the caller writes the batch. */
+  stage(drafts: OutboxDraft[], batch: Batch): OutboxEntry[] {
+    if (drafts.length === 0) return [];
+    const entries = drafts.map((d) => ({ ...d, seq: this.nextSeq++ }));
+    for (const e of entries) batch.push({ type: 'put', key: KEY.outbox(e.seq), value: encode(e) });
+    batch.push({ type: 'put', key: SEQ_KEY, value: encode(this.nextSeq - 1) });
+    return entries;
+  }
+
+  /** Writes drafts on their own (dead letters), durably, then wakes the drainer. */
+  append(drafts: OutboxDraft[]): Promise<void> {
+    if (drafts.length === 0) return Promise.resolve();
+    return this.store.exclusive(async () => {
+      const batch: Batch = [];
+      this.stage(drafts, batch);
+      await this.store.write(batch);
+      this.notify();
+    });
+  }
+
+  /** Entries committed to the store but not yet taken by the sink. */
+  backlog(): number {
+    return this.nextSeq - 1 - this.handedSeq;
+  }
+
+  accepting(): boolean {
+    return this.backlog() < this.options.maxBacklog && this.sink.ready();
+  }
+
+  lastDrainError(): string | undefined {
+    return this.lastError;
+  }
+
+  /** Start a drain unless one is running; a running one goes round again. */
+  notify(): void {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  private async drainLoop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.drainOnce();
+        this.lastError = undefined;
+      } catch (err) {
+        // The entries stay in the outbox; the next notify (or the periodic tick) retries.
+        this.lastError = errorMessage(err);
+        this.counters.error('sink_write');
+        this.ctx.logger.warn({ err: this.lastError, sink: this.sink.name }, 'sink write failed; will retry');
+        return;
+      }
+    } while (this.again);
+  }
+
+  private async drainOnce(): Promise<void> {
+    for (;;) {
+      const rows = await this.store.range(KEY.outbox(this.handedSeq + 1), OUTBOX_END, this.options.chunk);
+      if (rows.length === 0) break;
+      const entries = rows.map(([, v]) => decode<OutboxEntry>(v));
+      this.counters.received(entries.length);
+      await this.sink.write(entries);
+      this.handedSeq = entries[entries.length - 1]!.seq;
+      this.counters.emitted(entries.length);
+      if (rows.length < this.options.chunk) break;
+    }
+    this.updateGauge();
+    await this.prune();
+  }
+
+  /** Deletes entries the sink holds durably. Idempotent. */
+  async prune(): Promise<void> {
+    const durable = this.sink.durableSeq();
+    for (;;) {
+      const keys = await this.store.keys(OUTBOX_START, KEY.outbox(durable + 1), 5000);
+      if (keys.length === 0) return;
+      await this.store.write(keys.map((key) => ({ type: 'del' as const, key })));
+    }
+  }
+
+  private updateGauge(): void {
+    this.ctx.metrics.gauge('feedback_loop_outbox_backlog_records', '').set(this.backlog());
+  }
+
+  /** Everything committed so far handed to the sink, made durable there, and pruned. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.drainOnce();
+    await this.sink.flush();
+    await this.prune();
+  }
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { FeedbackKind, FeedbackSignal, Interaction } from '../../model';
+
+// Implicit signals: what users tell us without clicking anything. Pure
+// functions; the join decides when to call them.
+
+/** Text of the last user message: what a retry would reformulate. */
+export function lastUserText(i: Interaction): string {
+  for (let m = i.inputMessages.length - 1; m >= 0; m--) {
+    const msg = i.inputMessages[m]!;
+    if (msg.role !== 'user') continue;
+    const text = msg.parts.map((p) => (p.type === 'text' ? p.content : '')).join(' ').trim();
+    if (text) return text;
+  }
+  return '';
+}
+
+export function outputText(i: Interaction): string {
+  return i.outputMessages
+    .flatMap((m) => m.parts)
+    .map((p) => (p.type === 'text' ? p.content : ''))
+    .join('\n')
+    .trim();
+}
+
+const MAX_COMPARE = 2000;
+
+function trigrams(s: string): Set<string> {
+  const t = ` ${s.toLowerCase().replace(/\s+/g, ' ').slice(0, MAX_COMPARE)} `;
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= t.length; i++) out.add(t.slice(i, i + 3));
+  return out;
+}
+
+/** Jaccard similarity of character trigrams, 0..1: robust to small rewordings. */
+export function similarity(a: string, b: string): number {
+  if (!a || !b) return 0;
+  const A = trigrams(a);
+  const B = trigrams(b);
+  let inter = 0;
+  for (const g of A) if (B.has(g)) inter++;
+  const union = A.size + B.size - inter;
+  return union === 0 ? 0 : inter / union;
+}
+
+/**
+ * Levenshtein distance divided by the longer length, 0 (identical) .. 1.
+ * Two-row DP, O(n·m) time and O(m) memory, on inputs capped at MAX_COMPARE
+ * characters each so one huge edit cannot stall the join.
+ */
+export function normalizedEditDistance(a: string, b: string): number {
+  const s = a.slice(0, MAX_COMPARE);
+  const t = b.slice(0, MAX_COMPARE);
+  if (s === t) return 0;
+  if (!s.length || !t.length) return 1;
+  let prev = new Uint32Array(t.length + 1);
+  let cur = new Uint32Array(t.length + 1);
+  for (let j = 0; j <= t.length; j++) prev[j] = j;
+  for (let i = 1; i <= s.length; i++) {
+    cur[0] = i;
+    const sc = s.charCodeAt(i - 1);
+    for (let j = 1; j <= t.length; j++) {
+      const cost = sc === t.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[t.length]! / Math.max(s.length, t.length);
+}
+
+/** An implicit signal with an id derived from what caused it, so replays dedupe. */
+export function implicitSignal(
+  requestId: string,
+  kind: FeedbackKind,
+  name: string,
+  value: number,
+  observedTimeMs: number,
+  cause: string,
+): FeedbackSignal {
+  const signalId = createHash('sha256').update(`implicit\u0000${requestId}\u0000${name}\u0000${cause}`).digest('hex').slice(0, 32);
+  return {
+    kind: 'feedback',
+    signalId,
+    target: { requestId },
+    feedbackKind: kind,
+    value,
+    name,
+    source: 'implicit',
+    observedTimeMs,
+  };
+}
+
+/** What the session index remembers about the latest interaction of a session. */
+export interface SessionEntry {
+  requestId: string;
+  /** Redacted, truncated last user message. */
+  prompt: string;
+  timeMs: number;
+}
+
+export function sessionEntry(i: Interaction): SessionEntry {
+  return { requestId: i.requestId, prompt: lastUserText(i).slice(0, MAX_COMPARE), timeMs: i.startTimeMs };
+}
+
+/** Terminal explicit signals: with one of these, a quiet session was not abandoned. */
+export const TERMINAL_KINDS: ReadonlySet<FeedbackKind> = new Set(['accept', 'copy', 'task_outcome', 'reject', 'correction', 'edit']);

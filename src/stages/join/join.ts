@@ -1,0 +1,466 @@
+import type { ComponentContext } from '../../telemetry/metrics';
+import type { FeedbackSignal, Interaction, LabeledRecord, PipelineEvent, RedactionSummary, SpanRef } from '../../model';
+import type { Outbox, OutboxDraft } from '../../pipeline/outbox';
+import type { JoinConfig } from './config';
+import { KEY, encode, parseIndexKey, type Batch, type StateStore } from './store';
+import {
+  absorb,
+  addFeedback,
+  addFragment,
+  hasExplicitFeedback,
+  mergeRedaction,
+  newWindow,
+  toRecord,
+  EXPLICIT_SOURCES,
+  type WindowState,
+} from './window';
+import {
+  implicitSignal,
+  lastUserText,
+  normalizedEditDistance,
+  outputText,
+  sessionEntry,
+  similarity,
+  TERMINAL_KINDS,
+  type SessionEntry,
+} from './implicit';
+
+/** An event after redaction, with what redaction found in it. */
+export interface RedactedEvent {
+  event: PipelineEvent;
+  redaction: RedactionSummary;
+}
+
+/** Label, sample and route a record: what to write, to which topics. */
+export type Decide = (record: LabeledRecord) => OutboxDraft[];
+
+interface Tombstone {
+  version: number;
+  spanKey?: string;
+  closedMs: number;
+}
+
+export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
+
+const LATE_ORPHAN_REASON = 'late: the window for this request id had already closed';
+const ORPHAN_REASON = 'interaction not received within the join window';
+
+/**
+ * The stateful heart of the service: one window per request id, on disk.
+ * `accept` makes a batch of events durable (the caller acknowledges its client
+ * after it resolves); `sweep` closes windows whose time is up and writes their
+ * records to the outbox in the same atomic batch that deletes them.
+ */
+export class JoinStage {
+  private readonly counters;
+  private readonly m;
+  private watermarkMs = 0;
+  private openWindows = 0;
+
+  constructor(
+    private readonly config: JoinConfig,
+    private readonly store: StateStore,
+    private readonly outbox: Outbox,
+    private readonly decide: Decide,
+    private readonly ctx: ComponentContext,
+    private readonly policyVersion: string,
+  ) {
+    this.counters = ctx.metrics.component('join');
+    const mx = ctx.metrics;
+    this.m = {
+      joined: mx.counter('feedback_loop_join_joined_total', 'Windows closed with an interaction and at least one feedback signal.'),
+      closed: mx.counter('feedback_loop_join_closed_total', 'Windows closed, by reason.', ['reason']),
+      orphaned: mx.counter('feedback_loop_join_orphaned_total', 'Feedback emitted without its interaction, by reason.', ['reason']),
+      late: mx.counter('feedback_loop_join_late_total', 'Events that arrived after their window closed, by kind.', ['kind']),
+      duplicate: mx.counter('feedback_loop_join_duplicate_total', 'Events delivered again and counted once, by kind.', ['kind']),
+      implicit: mx.counter('feedback_loop_join_implicit_signals_total', 'Implicit signals derived, by name.', ['name']),
+      open: mx.gauge('feedback_loop_join_open_windows', 'Windows currently open.'),
+      feedbackDelay: mx.histogram(
+        'feedback_loop_join_feedback_delay_seconds',
+        'Time from the end of an interaction to a feedback signal about it (event time).',
+        [1, 10, 60, 300, 1800, 3600, 6 * 3600, 86400, 7 * 86400],
+      ),
+      loopLatency: mx.histogram(
+        'feedback_loop_join_loop_latency_seconds',
+        'Time from the arrival of the latest explicit signal to the record that carries it.',
+        [0.01, 0.05, 0.1, 0.5, 1, 5, 60, 600, 3600, 86400],
+      ),
+    };
+  }
+
+  /** Counts the windows on disk (once, at startup) so the gauge is right after a restart. */
+  async init(): Promise<void> {
+    this.openWindows = await this.store.count('w!');
+    this.m.open.set(this.openWindows);
+  }
+
+  open(): number {
+    return this.openWindows;
+  }
+
+  /** Makes the events durable in their windows. Resolves when they are on disk. */
+  accept(items: RedactedEvent[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    return this.store.exclusive(() => this.acceptLocked(items));
+  }
+
+  private async acceptLocked(items: RedactedEvent[]): Promise<void> {
+    const now = this.ctx.clock.now();
+    this.counters.received(items.length);
+
+    // Phase 1: what the batch needs to know before it can name its windows.
+    const aliasKeys = new Set<string>();
+    const sessionKeys = new Set<string>();
+    for (const { event } of items) {
+      if (event.kind === 'content') aliasKeys.add(spanKey(event.span));
+      else if (event.kind === 'feedback' && !event.target.requestId && event.target.span) aliasKeys.add(spanKey(event.target.span));
+      else if (event.kind === 'interaction' && event.sessionId && this.config.implicit.enabled) sessionKeys.add(event.sessionId);
+    }
+    const aliasList = [...aliasKeys];
+    const aliases = new Map<string, string>();
+    (await this.store.getMany<string>(aliasList.map(KEY.alias))).forEach((v, i) => v && aliases.set(aliasList[i]!, v));
+    for (const { event } of items) {
+      if (event.kind === 'interaction') {
+        const sk = spanKey(event.span);
+        if (sk !== event.requestId) aliases.set(sk, event.requestId);
+      }
+    }
+    const sessionList = [...sessionKeys];
+    const sessions = new Map<string, SessionEntry>();
+    (await this.store.getMany<SessionEntry>(sessionList.map(KEY.session))).forEach((v, i) => v && sessions.set(sessionList[i]!, v));
+
+    const keyOf = (e: PipelineEvent): string => {
+      if (e.kind === 'interaction') return e.requestId;
+      if (e.kind === 'content') return aliases.get(spanKey(e.span)) ?? spanKey(e.span);
+      if (e.target.requestId) return e.target.requestId;
+      if (e.target.span) return aliases.get(spanKey(e.target.span)) ?? spanKey(e.target.span);
+      return `unresolved:${e.signalId}`;
+    };
+
+    // Phase 2: load every window, provisional window and tombstone involved.
+    const windowKeys = new Set<string>();
+    for (const { event } of items) {
+      windowKeys.add(keyOf(event));
+      if (event.kind === 'interaction') {
+        const sk = spanKey(event.span);
+        if (sk !== event.requestId) windowKeys.add(sk);
+      }
+    }
+    for (const s of sessions.values()) windowKeys.add(s.requestId);
+    const keys = [...windowKeys];
+    const [loaded, stones] = await Promise.all([
+      this.store.getMany<WindowState>(keys.map(KEY.window)),
+      this.store.getMany<Tombstone>(keys.map(KEY.tombstone)),
+    ]);
+    const windows = new Map<string, WindowState>();
+    const original = new Map<string, { deadlineMs: number; eventDeadlineMs: number }>();
+    const tombstones = new Map<string, Tombstone>();
+    keys.forEach((k, i) => {
+      const w = loaded[i];
+      if (w) {
+        windows.set(k, w);
+        original.set(k, { deadlineMs: w.deadlineMs, eventDeadlineMs: w.eventDeadlineMs });
+      }
+      const t = stones[i];
+      if (t) tombstones.set(k, t);
+    });
+
+    const batch: Batch = [];
+    const drafts: OutboxDraft[] = [];
+    const touched = new Set<string>();
+    const deleted = new Set<string>();
+    const eagerDue = new Set<string>();
+    const windowFor = (k: string): WindowState => {
+      let w = windows.get(k);
+      if (!w) {
+        w = newWindow(k, now, this.policyVersion);
+        windows.set(k, w);
+        this.openWindows++;
+      }
+      touched.add(k);
+      deleted.delete(k);
+      return w;
+    };
+    const touch = (w: WindowState, eventMs: number, redaction: RedactionSummary): void => {
+      w.lastSeenMs = now;
+      if (eventMs > w.lastEventMs) w.lastEventMs = eventMs;
+      mergeRedaction(w.redaction, redaction);
+      this.advanceWatermark(eventMs, now);
+    };
+
+    for (const { event, redaction } of items) {
+      const key = keyOf(event);
+      const stone = tombstones.get(key);
+      if (event.kind === 'interaction') {
+        if (stone) {
+          this.m.late.labels('interaction').inc();
+          this.counters.dropped('late_interaction');
+          continue;
+        }
+        const w = windowFor(key);
+        if (w.interaction) {
+          this.m.duplicate.labels('interaction').inc();
+          continue;
+        }
+        w.interaction = event;
+        touch(w, event.endTimeMs, redaction);
+        const sk = spanKey(event.span);
+        if (sk !== key) {
+          batch.push({ type: 'put', key: KEY.alias(sk), value: encode(key) });
+          const provisional = windows.get(sk);
+          if (provisional && !deleted.has(sk)) {
+            const { duplicates } = absorb(w, provisional);
+            if (duplicates) this.m.duplicate.labels('merged').inc(duplicates);
+            windows.delete(sk);
+            touched.delete(sk);
+            deleted.add(sk);
+            this.openWindows--;
+          }
+        }
+        for (const f of w.feedback) this.observeDelay(event, f);
+        if (this.config.mode === 'eager' && hasExplicitFeedback(w)) eagerDue.add(key);
+        this.trackSession(event, sessions, windows, touched, batch, now);
+      } else if (event.kind === 'content') {
+        if (stone) {
+          this.m.late.labels('content').inc();
+          this.counters.dropped('late_content');
+          continue;
+        }
+        const w = windowFor(key);
+        if (!addFragment(w, event)) this.m.duplicate.labels('content').inc();
+        touch(w, event.timeMs, redaction);
+      } else {
+        if (stone) {
+          // The record for this request is out; the signal still must not be lost.
+          this.m.late.labels('feedback').inc();
+          drafts.push(...this.orphanDrafts(key, event, redaction, now, LATE_ORPHAN_REASON, 'late'));
+          continue;
+        }
+        const w = windowFor(key);
+        if (!addFeedback(w, event)) {
+          this.m.duplicate.labels('feedback').inc();
+          continue;
+        }
+        touch(w, event.observedTimeMs, redaction);
+        if (w.interaction) this.observeDelay(w.interaction, event);
+        if (EXPLICIT_SOURCES.has(event.source)) {
+          w.lastExplicitMs = now;
+          if (this.config.mode === 'eager' && w.interaction) eagerDue.add(key);
+        }
+      }
+    }
+
+    for (const key of eagerDue) {
+      const w = windows.get(key);
+      if (!w || deleted.has(key)) continue;
+      const record = toRecord(w, 'eager_feedback', false, now);
+      w.version = record.version;
+      this.observeLoop(w, now);
+      drafts.push(...this.decide(record));
+    }
+
+    for (const key of deleted) {
+      const o = original.get(key);
+      batch.push({ type: 'del', key: KEY.window(key) });
+      if (o) batch.push({ type: 'del', key: KEY.expiry(o.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(o.eventDeadlineMs, key) });
+    }
+    for (const key of touched) {
+      const w = windows.get(key)!;
+      const o = original.get(key);
+      w.deadlineMs = w.lastSeenMs + this.config.window;
+      w.eventDeadlineMs = w.lastEventMs + this.config.window;
+      if (o && o.deadlineMs !== w.deadlineMs) batch.push({ type: 'del', key: KEY.expiry(o.deadlineMs, key) });
+      if (o && o.eventDeadlineMs !== w.eventDeadlineMs) batch.push({ type: 'del', key: KEY.eventExpiry(o.eventDeadlineMs, key) });
+      batch.push(
+        { type: 'put', key: KEY.window(key), value: encode(w) },
+        { type: 'put', key: KEY.expiry(w.deadlineMs, key), value: Buffer.alloc(0) },
+        { type: 'put', key: KEY.eventExpiry(w.eventDeadlineMs, key), value: Buffer.alloc(0) },
+      );
+    }
+    this.outbox.stage(drafts, batch);
+    await this.store.write(batch);
+    this.counters.emitted(items.length);
+    this.m.open.set(this.openWindows);
+    if (drafts.length) this.outbox.notify();
+  }
+
+  /**
+   * Implicit retry / moved-on: compares a new interaction with the previous
+   * one of its session. Mutates the previous window (if still open) in place.
+   */
+  private trackSession(
+    i: Interaction,
+    sessions: Map<string, SessionEntry>,
+    windows: Map<string, WindowState>,
+    touched: Set<string>,
+    batch: Batch,
+    now: number,
+  ): void {
+    if (!i.sessionId || !this.config.implicit.enabled) return;
+    const prev = sessions.get(i.sessionId);
+    const entry = sessionEntry(i);
+    if (prev && prev.requestId !== i.requestId) {
+      const gap = i.startTimeMs - prev.timeMs;
+      const prevWindow = windows.get(prev.requestId);
+      if (gap >= 0 && gap <= this.config.implicit.retry_window && prevWindow) {
+        const sim = similarity(prev.prompt, entry.prompt);
+        const retry = sim >= this.config.implicit.retry_similarity;
+        const signal = retry
+          ? implicitSignal(prev.requestId, 'retry', 'reformulation', sim, i.startTimeMs, i.requestId)
+          : implicitSignal(prev.requestId, 'accept', 'moved_on', 1 - sim, i.startTimeMs, i.requestId);
+        if (addFeedback(prevWindow, signal)) {
+          this.m.implicit.labels(signal.name!).inc();
+          prevWindow.lastSeenMs = now; // a signal is an event: the window stays open after it
+          touched.add(prev.requestId);
+        }
+      }
+      if (gap < 0) return; // an older interaction delivered late: keep the newer session entry
+    }
+    sessions.set(i.sessionId, entry);
+    batch.push({ type: 'put', key: KEY.session(i.sessionId), value: encode(entry) });
+  }
+
+  private advanceWatermark(eventMs: number, now: number): void {
+    // A clock far in the future must not close everyone's windows early.
+    const trusted = Math.min(eventMs, now + this.config.max_event_time_skew);
+    if (trusted > this.watermarkMs) this.watermarkMs = trusted;
+  }
+
+  private observeDelay(i: Interaction, f: FeedbackSignal): void {
+    if (f.source === 'implicit') return;
+    const d = (f.observedTimeMs - i.endTimeMs) / 1000;
+    if (Number.isFinite(d) && d >= 0) this.m.feedbackDelay.observe(d);
+  }
+
+  private observeLoop(w: WindowState, now: number): void {
+    const t = w.lastExplicitMs;
+    if (t !== undefined) this.m.loopLatency.observe(Math.max(0, now - t) / 1000);
+  }
+
+  private orphanDrafts(
+    key: string,
+    signal: FeedbackSignal,
+    redaction: RedactionSummary,
+    now: number,
+    reason: string,
+    label: string,
+  ): OutboxDraft[] {
+    const w = newWindow(key, now, this.policyVersion);
+    w.feedback.push(signal);
+    mergeRedaction(w.redaction, redaction);
+    // Version 0 stays free for the real window; late orphans get ids of their own.
+    const record = toRecord(w, 'orphan', true, now, reason);
+    record.recordId = `${record.recordId.slice(0, 16)}${signal.signalId.slice(0, 16)}`;
+    this.m.orphaned.labels(label).inc();
+    return this.decide(record);
+  }
+
+  /** Closes windows whose time is up. Returns how many closed. */
+  sweep(): Promise<number> {
+    return this.store.exclusive(() => this.sweepLocked());
+  }
+
+  private async sweepLocked(): Promise<number> {
+    const now = this.ctx.clock.now();
+    const limit = this.config.max_windows_per_sweep;
+    // Window key → the index entries that found it (deleted with it, even if stale).
+    const due = new Map<string, string[]>();
+    const found = (indexKey: string): void => {
+      const { key } = parseIndexKey(indexKey);
+      const list = due.get(key);
+      if (list) list.push(indexKey);
+      else due.set(key, [indexKey]);
+    };
+    for (const k of await this.store.keys('x!', KEY.expiry(now + 1, ''), limit)) found(k);
+    if (due.size < limit && this.watermarkMs > 0) {
+      for (const k of await this.store.keys('e!', KEY.eventExpiry(this.watermarkMs + 1, ''), limit - due.size)) found(k);
+    }
+    const batch: Batch = [];
+    for (const indexKeys of due.values()) for (const key of indexKeys) batch.push({ type: 'del', key });
+    let closed = 0;
+    if (due.size > 0) {
+      const keys = [...due.keys()];
+      const ws = await this.store.getMany<WindowState>(keys.map(KEY.window));
+      const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
+      const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => (s ? KEY.session(s) : KEY.session('\u0000none'))));
+      const drafts: OutboxDraft[] = [];
+      keys.forEach((key, i) => {
+        const w = ws[i];
+        if (!w) return; // a stale index entry: deleted above
+        const reason = w.deadlineMs <= now ? 'processing_time' : 'event_time';
+        drafts.push(...this.close(w, sessionIds[i] ? sessions[i] : undefined, now, reason));
+        batch.push(
+          { type: 'del', key: KEY.window(key) },
+          { type: 'del', key: KEY.expiry(w.deadlineMs, key) },
+          { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) },
+        );
+        if (w.interaction) {
+          const stone: Tombstone = { version: w.version + 1, spanKey: spanKey(w.interaction.span), closedMs: now };
+          const until = now + this.config.late_retention;
+          batch.push(
+            { type: 'put', key: KEY.tombstone(key), value: encode(stone) },
+            { type: 'put', key: KEY.tombstoneExpiry(until, key), value: Buffer.alloc(0) },
+          );
+        }
+        closed++;
+      });
+      this.outbox.stage(drafts, batch);
+    }
+    await this.expireTombstones(now, batch);
+    await this.store.write(batch);
+    if (closed) {
+      this.openWindows -= closed;
+      this.m.open.set(this.openWindows);
+      this.outbox.notify();
+    }
+    return closed;
+  }
+
+  private close(w: WindowState, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
+    this.m.closed.labels(timeBasis).inc();
+    if (!w.interaction) {
+      if (w.feedback.length === 0) {
+        // Content logs whose span never arrived carry no label and no request id.
+        this.counters.dropped('content_without_interaction');
+        return [];
+      }
+      this.m.orphaned.labels('no_interaction').inc();
+      return this.decide(toRecord(w, 'orphan', true, now, ORPHAN_REASON));
+    }
+    if (this.config.implicit.enabled) this.deriveAtClose(w, session, now);
+    if (w.feedback.length > 0) this.m.joined.inc();
+    this.observeLoop(w, now);
+    return this.decide(toRecord(w, 'window_expired', true, now));
+  }
+
+  /** Edit distance and abandonment, which are only known once the window is complete. */
+  private deriveAtClose(w: WindowState, session: SessionEntry | undefined, now: number): void {
+    const i = w.interaction!;
+    const out = outputText(i);
+    for (const f of [...w.feedback]) {
+      if ((f.feedbackKind === 'edit' || f.feedbackKind === 'correction') && f.text && out && f.source !== 'implicit') {
+        const d = normalizedEditDistance(out, f.text);
+        const s = implicitSignal(w.key, 'edit', 'edit_distance', d, f.observedTimeMs, f.signalId);
+        if (addFeedback(w, s)) this.m.implicit.labels('edit_distance').inc();
+      }
+    }
+    const terminal = w.feedback.some((f) => TERMINAL_KINDS.has(f.feedbackKind) || f.name === 'moved_on' || f.name === 'reformulation');
+    if (session && session.requestId === w.key && !terminal && lastUserText(i)) {
+      const s = implicitSignal(w.key, 'abandon', 'abandonment', 1, now, 'session_quiet');
+      if (addFeedback(w, s)) this.m.implicit.labels('abandonment').inc();
+    }
+  }
+
+  private async expireTombstones(now: number, batch: Batch): Promise<void> {
+    const keys = await this.store.keys('y!', KEY.tombstoneExpiry(now + 1, ''), this.config.max_windows_per_sweep);
+    if (keys.length === 0) return;
+    const reqIds = keys.map((k) => parseIndexKey(k).key);
+    const stones = await this.store.getMany<Tombstone>(reqIds.map(KEY.tombstone));
+    keys.forEach((k, i) => {
+      batch.push({ type: 'del', key: k }, { type: 'del', key: KEY.tombstone(reqIds[i]!) });
+      const sk = stones[i]?.spanKey;
+      if (sk) batch.push({ type: 'del', key: KEY.alias(sk) });
+    });
+  }
+
+}
