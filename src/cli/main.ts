@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// The command-line entry point: the only module that exits the process.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../config';
+import { Service } from '../pipeline/service';
+import { createLogger } from '../telemetry';
+import { errorMessage } from '../pipeline/errors';
+
+const USAGE = `feedback-loop — joins GenAI traces with their feedback, redacts PII, emits Avro records
+
+Usage:
+  feedback-loop start [--config FILE]      run the service (default config/default.yaml)
+  feedback-loop validate FILE [FILE…]      check config files; lists every problem, exits 1 if any
+  feedback-loop --version | --help
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function start(configPath: string): Promise<number> {
+  const config = loadConfig(configPath);
+  const logger = createLogger({ level: config.telemetry.log_level });
+  const service = await Service.create(config, { logger, env: process.env });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    logger.info({ signal, graceMs: config.service.shutdown_grace }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs: config.service.shutdown_grace }, 'shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, config.service.shutdown_grace);
+    timer.unref();
+    stopping = service.shutdown();
+    return stopping;
+  };
+  const done = new Promise<number>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(sig, () => {
+        stop(sig).then(
+          () => resolve(0),
+          (err: unknown) => {
+            logger.error({ err: errorMessage(err) }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      });
+    }
+  });
+  await service.start();
+  logger.info({ config: configPath, version: version() }, 'otel-feedback-loop started');
+  const code = await done;
+  logger.flush();
+  return code;
+}
+
+function validate(files: string[]): number {
+  if (files.length === 0) {
+    process.stderr.write('validate: name at least one config file\n');
+    return 2;
+  }
+  let failed = 0;
+  for (const f of files) {
+    try {
+      loadConfig(f);
+      process.stdout.write(`${f}: ok\n`);
+    } catch (err) {
+      failed++;
+      process.stdout.write(`${err instanceof ConfigError ? err.message : `${f}: ${errorMessage(err)}`}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'start':
+      return start(values.config ?? rest[0] ?? 'config/default.yaml');
+    case 'validate':
+      return validate(values.config ? [values.config, ...rest] : rest);
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : `error: ${errorMessage(err)}`}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import type { Config } from '../config';
+import type { Lifecycle, Sink } from './contracts';
+import { Metrics, systemClock, type Clock, type ComponentContext, type Logger } from '../telemetry';
+import { AdminServer } from '../telemetry/admin-server';
+import { StateStore } from '../stages/join/store';
+import { JoinStage } from '../stages/join/join';
+import { Outbox } from './outbox';
+import { Ingest } from './ingest';
+import { keepAll } from './decide';
+import { resolveHmacKey } from './secrets';
+import { createNormalizer } from '../stages/normalize';
+import { createRedactor } from '../stages/redact';
+import { otlpHttpReceiverFactory } from '../sources/otlp-http';
+import { fileSinkFactory } from '../sinks/file';
+import { errorMessage } from './errors';
+
+export interface ServiceOptions {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  metrics?: Metrics;
+}
+
+/**
+ * Builds the components from a validated config and runs their lifecycle in
+ * data-flow order: start sinks before sources, stop sources before sinks.
+ */
+export class Service {
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
+  private started = false;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly ctx: ComponentContext,
+    readonly store: StateStore,
+    readonly sink: Sink,
+    readonly outbox: Outbox,
+    readonly join: JoinStage,
+    readonly ingest: Ingest,
+    readonly sources: Lifecycle[],
+    readonly admin: AdminServer | undefined,
+  ) {}
+
+  static async create(config: Config, options: ServiceOptions): Promise<Service> {
+    const metrics = options.metrics ?? new Metrics({ processMetrics: true });
+    const ctx: ComponentContext = { logger: options.logger, metrics, clock: options.clock ?? systemClock };
+    const env = await resolveHmacKey(config, options.env, options.logger);
+    const store = new StateStore(join(config.service.data_dir, 'state'), { sync: config.join.store_sync });
+    const sink = fileSinkFactory.create(config.sinks.file, ctx);
+    const outbox = new Outbox(store, sink, ctx, { chunk: 500, maxBacklog: 200_000 });
+    const joinStage = new JoinStage(config.join, store, outbox, keepAll, ctx, config.redact.policy_version);
+    const ingest = new Ingest(
+      createNormalizer(config.normalize),
+      createRedactor(config.redact, env),
+      joinStage,
+      outbox,
+      ctx,
+      config.sources.otlp_http.retry_after_seconds,
+    );
+    const sources: Lifecycle[] = [];
+    if (config.sources.otlp_http.enabled) sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx));
+    const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined);
+    if (config.telemetry.admin.enabled) {
+      (service as { admin: AdminServer | undefined }).admin = new AdminServer(
+        config.telemetry.admin.endpoint,
+        metrics,
+        { ready: () => service.readiness() },
+        options.logger,
+      );
+    }
+    return service;
+  }
+
+  readiness(): { ready: boolean; reason?: string } {
+    if (!this.started) return { ready: false, reason: 'starting' };
+    if (this.stopped) return { ready: false, reason: 'draining' };
+    if (!this.store.isOpen()) return { ready: false, reason: 'state store closed' };
+    if (!this.sink.ready()) return { ready: false, reason: `sink ${this.sink.name} not ready` };
+    if (!this.ingest.ready()) return { ready: false, reason: `sink backlog ${this.outbox.backlog()} records` };
+    return { ready: true };
+  }
+
+  async start(): Promise<void> {
+    await this.admin?.start();
+    await this.store.open();
+    await this.sink.start();
+    await this.outbox.init();
+    await this.join.init();
+    this.sweepTimer = setInterval(() => this.tick(), this.config.join.sweep_interval);
+    this.sweepTimer.unref();
+    for (const s of this.sources) await s.start();
+    this.started = true;
+    this.ctx.logger.info(
+      { openWindows: this.join.open(), outboxBacklog: this.outbox.backlog(), dataDir: this.config.service.data_dir },
+      'pipeline started',
+    );
+  }
+
+  /** Close due windows and retry/prune the outbox; never overlaps itself. */
+  private tick(): void {
+    if (this.sweeping) return;
+    this.sweeping = (async () => {
+      try {
+        while ((await this.join.sweep()) >= this.config.join.max_windows_per_sweep) {
+          // more due than one batch holds: keep going
+        }
+        this.outbox.notify();
+        await this.outbox.prune();
+      } catch (err) {
+        this.ctx.logger.error({ err: errorMessage(err) }, 'sweep failed; will retry');
+      }
+    })().finally(() => {
+      this.sweeping = undefined;
+    });
+  }
+
+  /** Stops intake, lets in-flight requests finish, flushes the sink, closes the store. Runs once. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.doShutdown();
+    return this.stopped;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.ingest.drain();
+    for (const s of [...this.sources].reverse()) await s.shutdown();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
+    if (this.store.isOpen()) {
+      // Windows stay on disk and resume after restart; what was emitted is made durable now.
+      await this.store.exclusive(async () => undefined);
+      try {
+        await this.outbox.flush();
+      } catch (err) {
+        this.ctx.logger.error({ err: errorMessage(err) }, 'could not flush the sink; records stay in the outbox for the next start');
+      }
+    }
+    await this.sink.shutdown();
+    await this.store.close();
+    await this.admin?.shutdown();
+    this.ctx.logger.info('shutdown complete');
+  }
+}

@@ -1,0 +1,298 @@
+// Numbers that are PII: payment cards, IBANs, US SSNs, IPv4 addresses and phone
+// numbers. One pass splits the text into runs of ASCII digits ("groups"); each
+// detector then looks at a bounded number of consecutive groups and the one to
+// three separator characters between them. Every group is the start of at most
+// one bounded attempt per detector, so the whole family is linear in the text.
+
+import { IBAN_LENGTHS, ibanValid, luhnValid, ssnValid } from '../checksums';
+import { PRIORITY } from '../entities';
+import { at, isAlnum, isAlpha, isDigit, isUpper, isWord } from '../chars';
+import type { EnabledSet, Span } from './span';
+
+const MAX_GAP = 3;
+
+/** Separators allowed between the digit groups of one phone number. */
+const PHONE_GAPS = new Set([' ', '-', '.', '/', ' - ', ' / ', ') ', ')', ' (', '(', ')-', ') -', '-(', ' ( ']);
+/** Which of - . / a phone gap uses (bit flags); a number may use spaces and brackets plus at most one of them. */
+const SEP_KIND: Record<string, number> = Object.fromEntries(
+  [...PHONE_GAPS].map((g) => [g, (g.includes('-') ? 1 : 0) | (g.includes('.') ? 2 : 0) | (g.includes('/') ? 4 : 0)]),
+);
+
+/**
+ * Words that make a bare run of digits a phone number. They must start a word
+ * ("hotel 1234567" is not a phone); checked in the few characters before the number.
+ */
+const PHONE_WORDS = [
+  'phone', 'tel', 'call', 'mobile', 'mob', 'cell', 'fax', 'whatsapp', 'sms', 'text me', 'ring',
+  'telefon', 'rufnummer', 'handy', 'anrufen', 'téléphone', 'tél', 'portable', 'appelez', 'teléfono',
+  'telefono', 'telefone', 'celular', 'móvil', 'movil', 'llame', 'ligue', 'cellulare', 'chiama',
+  'telefoon', 'bel', 'telefonu', 'nummer', 'número', 'numero', 'numéro',
+  'телефон', 'тел', 'звоните', '電話', '携帯', '电话', '手机', '전화', '휴대폰',
+];
+const SSN_WORDS = ['ssn', 'social security', 'soc sec', 'sozialversicherungs'];
+const VERSION_WORDS = /(?:^|[^a-z])(?:v|ver|version|release|build|rev|revision|firmware|fw)\.?\s*$/;
+
+function precededByWord(text: string, pos: number, words: readonly string[], window: number): boolean {
+  const before = text.slice(Math.max(0, pos - window), pos).toLowerCase();
+  for (const w of words) {
+    let i = before.indexOf(w);
+    while (i >= 0) {
+      if (!isAlpha(before.charCodeAt(i - 1))) return true;
+      i = before.indexOf(w, i + 1);
+    }
+  }
+  return false;
+}
+
+export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): void {
+  const n = text.length;
+  const gs: number[] = [];
+  const ge: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      gs.push(i);
+      ge.push(j);
+      i = j;
+    }
+  }
+  const G = gs.length;
+  if (G === 0) return;
+  const len = (k: number): number => ge[k]! - gs[k]!;
+  /** gaps[k]: the separator between group k and k+1, or null if there is none or it is longer than MAX_GAP. */
+  const gaps: Array<string | null> = new Array(G);
+  for (let k = 0; k < G; k++) gaps[k] = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
+  const gap = (k: number): string | null => (k >= 0 && k < G ? gaps[k]! : null);
+  const digitsOf = (k: number, e: number): string => {
+    let s = '';
+    for (let x = k; x <= e; x++) s += text.slice(gs[x]!, ge[x]!);
+    return s;
+  };
+  /** Not glued to a word, nor continuing a number through a joining character ("1.2" "1-2"). */
+  const leftOk = (pos: number, joins: string): boolean => {
+    const c = at(text, pos - 1);
+    if (c < 0) return true;
+    if (isWord(c)) return false;
+    return !(joins.includes(text[pos - 1]!) && isDigit(at(text, pos - 2)));
+  };
+  const rightOk = (pos: number, joins: string): boolean => {
+    const c = at(text, pos);
+    if (c < 0) return true;
+    if (isWord(c)) return false;
+    return !(joins.includes(text[pos]!) && isDigit(at(text, pos + 1)));
+  };
+
+  const ipv4At = (k: number): number => {
+    if (k + 3 >= G) return -1;
+    for (let x = k; x < k + 4; x++) {
+      if (len(x) > 3 || Number(text.slice(gs[x]!, ge[x]!)) > 255) return -1;
+      if (x < k + 3 && gap(x) !== '.') return -1;
+    }
+    if (!leftOk(gs[k]!, '.') || !rightOk(ge[k + 3]!, '.')) return -1;
+    // "version 1.2.3.4" is a version, not an address.
+    if (VERSION_WORDS.test(text.slice(Math.max(0, gs[k]! - 12), gs[k]!).toLowerCase())) return -1;
+    return k + 4;
+  };
+
+  const cardAt = (k: number): number => {
+    const first = text.charCodeAt(gs[k]!) - 48;
+    if (first < 2 || first > 6 || !leftOk(gs[k]!, '-.')) return -1;
+    let e = k;
+    let total = len(k);
+    let sep: string | null = null;
+    while (total < 19) {
+      const g = gap(e);
+      if ((g !== ' ' && g !== '-') || (sep !== null && g !== sep)) break;
+      if (total + len(e + 1) > 19) break;
+      sep = g;
+      e++;
+      total += len(e);
+    }
+    for (; e >= k; e--) {
+      let d = 0;
+      let shaped = e === k || len(k) === 4;
+      for (let x = k; x <= e; x++) {
+        d += len(x);
+        if (x > k && (len(x) < 3 || len(x) > 6)) shaped = false;
+      }
+      if (d >= 13 && d <= 19 && shaped && rightOk(ge[e]!, '-.') && luhnValid(digitsOf(k, e))) return e + 1;
+    }
+    return -1;
+  };
+
+  const ssnAt = (k: number): number => {
+    if (len(k) === 9 && leftOk(gs[k]!, '-./') && rightOk(ge[k]!, '-./') && precededByWord(text, gs[k]!, SSN_WORDS, 24)) {
+      const d = text.slice(gs[k]!, ge[k]!);
+      return ssnValid(d.slice(0, 3), d.slice(3, 5), d.slice(5)) ? k + 1 : -1;
+    }
+    if (k + 2 >= G || len(k) !== 3 || len(k + 1) !== 2 || len(k + 2) !== 4) return -1;
+    const g1 = gap(k), g2 = gap(k + 1);
+    if (g1 !== g2 || (g1 !== '-' && g1 !== ' ')) return -1;
+    if (!leftOk(gs[k]!, '-./') || !rightOk(ge[k + 2]!, '-./')) return -1;
+    const ok = ssnValid(text.slice(gs[k]!, ge[k]!), text.slice(gs[k + 1]!, ge[k + 1]!), text.slice(gs[k + 2]!, ge[k + 2]!));
+    return ok ? k + 3 : -1;
+  };
+
+  const phoneAt = (k: number): number => {
+    let start = gs[k]!;
+    const prev = at(text, start - 1);
+    const plus = prev === 43; // '+'
+    const paren = prev === 40 && (gap(k) ?? '').startsWith(')'); // '(' … ')'
+    if (plus || paren) start--;
+    if (plus && (isWord(at(text, start - 1)) || at(text, start - 1) === 43)) return -1;
+    if (!leftOk(start, '-./')) return -1;
+    // Collect the groups a phone number could span, with running digit counts, the
+    // shortest later group and whether a "(0)" trunk group occurs, so each candidate
+    // end is then judged in constant time.
+    let e = k;
+    let total = len(k);
+    digitsTo[0] = total;
+    minAfterFirst[0] = Infinity;
+    trunkTo[0] = false;
+    // Separators of incompatible kinds ("555-0199 01/02/2024") or a date inside end the
+    // candidate: both only get worse as it grows, so stop extending there.
+    let kinds = 0;
+    while (e - k < 8) {
+      const g = gap(e);
+      if (g === null || !PHONE_GAPS.has(g) || total + len(e + 1) > 17) break;
+      const more = kinds | SEP_KIND[g]!;
+      if (more !== 0 && more !== 1 && more !== 2 && more !== 4) break;
+      if (e + 1 - k >= 2 && dateShaped(e - 1, e + 1)) break;
+      kinds = more;
+      e++;
+      total += len(e);
+      const i = e - k;
+      digitsTo[i] = total;
+      minAfterFirst[i] = Math.min(minAfterFirst[i - 1]!, len(e));
+      // "+44 (0)20 …": the national trunk 0 written in brackets.
+      trunkTo[i] = trunkTo[i - 1]! || (len(e) === 1 && text.charCodeAt(gs[e]! - 1) === 40 && at(text, ge[e]!) === 41 && text.charCodeAt(gs[e]!) === 48);
+    }
+    // Whether a word like "phone" precedes depends only on the start: look it up once, and only if needed.
+    let context: boolean | undefined;
+    const hasContext = (): boolean => (context ??= precededByWord(text, start, PHONE_WORDS, 24));
+    for (; e >= k; e--) {
+      const i = e - k;
+      if (e > k && !phoneTailOk(e)) continue;
+      if (rightOk(ge[e]!, '-./') && phoneShaped(k, e, digitsTo[i]!, minAfterFirst[i]!, trunkTo[i]!, plus, paren, hasContext)) return e + 1;
+    }
+    return -1;
+  };
+  const digitsTo: number[] = new Array(9);
+  const minAfterFirst: number[] = new Array(9);
+  const trunkTo: boolean[] = new Array(9);
+
+  /** "7946 0958 06": a short group tacked on after a space is the next number, not part of this one. */
+  const phoneTailOk = (e: number): boolean => !(gap(e - 1) === ' ' && len(e) <= 2 && len(e - 1) >= 3);
+
+  const dateShaped = (k: number, e: number): boolean => {
+    if (e - k < 2) return false;
+    const a = len(k), b = len(k + 1), c = len(k + 2);
+    const g1 = gap(k), g2 = gap(k + 1);
+    if (g1 !== g2 || g1 === null || !'-./'.includes(g1)) return false;
+    if (a <= 2 && b <= 2 && c === 4) return true; // 15.01.2024 01/02/2024
+    if (a === 4 && b <= 2 && c <= 2) return true; // 2024-01-15
+    return e - k === 2 && a <= 2 && b <= 2 && c <= 2; // 01/02/24
+  };
+
+  const phoneShaped = (
+    k: number,
+    e: number,
+    d: number,
+    minLen: number,
+    trunkGroup: boolean,
+    plus: boolean,
+    paren: boolean,
+    hasContext: () => boolean,
+  ): boolean => {
+    const d0 = text.charCodeAt(gs[k]!), d1 = at(text, gs[k]! + 1);
+    const groups = e - k + 1;
+    if (plus) {
+      const national = d - (trunkGroup ? 1 : 0);
+      if (d0 === 48 || national < 8 || national > 15) return false;
+      return groups > 1 || d >= 10;
+    }
+    if (d0 === 48 && d1 === 48) {
+      // 0049 30 1234567: international prefix 00, then country code and number.
+      return groups > 1 && d >= 11 && d <= 17 && at(text, gs[k]! + 2) !== 48;
+    }
+    if (paren) {
+      // (415) 555-2671, (030) 1234567, (11) 91234-5678
+      return groups > 1 && len(k) >= 2 && len(k) <= 5 && d >= 9 && d <= 12 && minLen >= 2;
+    }
+    // 8 (495) 123-45-67, 1 (800) 555-0199: a trunk or country digit before a bracketed area code.
+    if (len(k) === 1 && (gap(k) === ' (' || gap(k) === '(') && groups >= 3 && d >= 10 && d <= 13 && minLen >= 2) return true;
+    // North American 415-555-2671 / 415.555.2671 / 1-800-555-0199, separators consistent.
+    let a = k;
+    if (len(k) === 1 && d0 === 49 && e - k === 3) a = k + 1;
+    if (e - a === 2 && len(a) === 3 && len(a + 1) === 3 && len(a + 2) === 4) {
+      const g = gap(a + 1);
+      const area = text.charCodeAt(gs[a]!), exch = text.charCodeAt(gs[a + 1]!);
+      if (g !== null && g.length === 1 && '-. '.includes(g) && gap(a) === g && (a === k || gap(k) === g) && area >= 50 && exch >= 50) return true;
+    }
+    if (dateShaped(k, e)) return false;
+    // National numbers with trunk prefix 0: 020 7946 0958, 030/1234567, 06 12 34 56 78.
+    if (d0 === 48 && groups > 1 && d >= 9 && d <= 12 && len(k) <= 5 && len(k) >= 2 && minLen >= 2) {
+      let dots = 0, others = 0;
+      for (let x = k; x < e; x++) {
+        const g = gap(x)!;
+        if (g === '.') dots++;
+        else if (g === ' ' || g === '-' || g === '/' || g === ' - ' || g === ' / ') others++;
+        else return false;
+      }
+      return dots === 0 || others === 0;
+    }
+    // Anything else only after a word that says "phone".
+    if (d < 7 || d > 15 || (groups > 1 && minLen < 2)) return false;
+    if (groups === 1 && len(k) > 12) return false;
+    const first = text[gs[k]!]!;
+    return digitsOf(k, e) !== first.repeat(d) && hasContext();
+  };
+
+  const wantIp = enabled.has('ip_address');
+  const wantCard = enabled.has('credit_card');
+  const wantSsn = enabled.has('us_ssn');
+  const wantPhone = enabled.has('phone');
+  let k = 0;
+  while (k < G) {
+    let next = -1;
+    let type = '';
+    if (wantIp && (next = ipv4At(k)) > 0) type = 'ip_address';
+    else if (wantCard && (next = cardAt(k)) > 0) type = 'credit_card';
+    else if (wantSsn && (next = ssnAt(k)) > 0) type = 'us_ssn';
+    else if (wantPhone && (next = phoneAt(k)) > 0) type = 'phone';
+    if (next > 0) {
+      let start = gs[k]!;
+      if (type === 'phone' && (text[start - 1] === '+' || (text[start - 1] === '(' && (gap(k) ?? '').startsWith(')')))) start--;
+      out.push({ start, end: ge[next - 1]!, type, priority: PRIORITY[type as 'phone'] });
+      k = next;
+    } else k++;
+  }
+
+  if (enabled.has('iban')) findIbans(text, gs, ge, out);
+}
+
+/** IBANs start with two capital letters glued to the check digits: look only where a digit group does. */
+function findIbans(text: string, gs: number[], ge: number[], out: Span[]): void {
+  for (let k = 0; k < gs.length; k++) {
+    const s = gs[k]! - 2;
+    if (s < 0 || ge[k]! - gs[k]! < 2) continue;
+    if (!isUpper(text.charCodeAt(s)) || !isUpper(text.charCodeAt(s + 1)) || isWord(at(text, s - 1))) continue;
+    const want = IBAN_LENGTHS[text.slice(s, s + 2)];
+    if (want === undefined) continue;
+    let compact = '';
+    let i = s;
+    while (compact.length < want && i < text.length) {
+      const c = text.charCodeAt(i);
+      if (isDigit(c) || isUpper(c)) {
+        compact += text[i];
+        i++;
+      } else if (c === 32 && compact.length >= 4 && (isDigit(at(text, i + 1)) || isUpper(at(text, i + 1)))) i++;
+      else break;
+    }
+    if (compact.length === want && !isAlnum(at(text, i)) && ibanValid(compact)) {
+      out.push({ start: s, end: i, type: 'iban', priority: PRIORITY.iban });
+    }
+  }
+}

@@ -1,0 +1,285 @@
+// Credentials. Vendor keys have fixed prefixes, so each is found with indexOf
+// and checked on the single token that follows; JWTs and PEM blocks have
+// fixed markers too. The two free-form ones (Bearer, name=value) use a regex
+// made only of literal alternatives — no quantifier, so each position costs a
+// bounded number of steps — and hand-written code after the keyword.
+
+import { PRIORITY, type SecretType } from '../entities';
+import { at, charClasses, isAlnum, isAlpha, isKeyChar, isSpace, isUpper, isWord, runEnd } from '../chars';
+import type { EnabledSet, Span } from './span';
+
+const MAX_KEY = 1024;
+/** Longest value the name=value detector takes for a credential. */
+const MAX_VALUE = 512;
+
+interface KeySpec {
+  type: SecretType;
+  prefixes: string[];
+  /** The whole token (prefix included) is a key of this type. */
+  accept(token: string, body: string): boolean;
+}
+
+const hasDigit = (s: string): boolean => /\d/.test(s);
+const hasLetter = (s: string): boolean => /[A-Za-z]/.test(s);
+const allOf = (s: string, pred: (c: number) => boolean): boolean => {
+  for (let i = 0; i < s.length; i++) if (!pred(s.charCodeAt(i))) return false;
+  return true;
+};
+const isUpperOrDigit = (c: number): boolean => isUpper(c) || (c >= 48 && c <= 57);
+
+const KEY_SPECS: KeySpec[] = [
+  { type: 'anthropic_api_key', prefixes: ['sk-ant-'], accept: (_t, b) => b.length >= 20 && hasDigit(b) && hasLetter(b) },
+  {
+    type: 'openai_api_key',
+    prefixes: ['sk-'],
+    // Random keys mix digits and letters; "sk-learn" or a slug in prose does not.
+    accept: (t, b) => !t.startsWith('sk-ant-') && b.length >= 20 && hasDigit(b) && hasLetter(b) && (/[A-Z]/.test(b) || b.length >= 32),
+  },
+  {
+    type: 'aws_access_key_id',
+    prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA', 'ASCA'],
+    accept: (t) => t.length === 20 && allOf(t, isUpperOrDigit),
+  },
+  { type: 'github_token', prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], accept: (_t, b) => b.length >= 30 && b.length <= 255 && allOf(b, isAlnum) },
+  { type: 'github_token', prefixes: ['github_pat_'], accept: (_t, b) => b.length >= 40 && allOf(b, isWord) },
+  {
+    type: 'slack_token',
+    prefixes: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxr-', 'xoxs-', 'xoxe-', 'xapp-'],
+    accept: (_t, b) => b.length >= 10 && hasDigit(b),
+  },
+  {
+    type: 'stripe_key',
+    prefixes: ['sk_live_', 'rk_live_', 'pk_live_', 'sk_test_', 'rk_test_', 'pk_test_'],
+    accept: (_t, b) => b.length >= 16 && allOf(b, isAlnum) && hasDigit(b) && hasLetter(b),
+  },
+  { type: 'google_api_key', prefixes: ['AIza'], accept: (t) => t.length === 39 },
+];
+
+export function findApiKeys(text: string, enabled: EnabledSet, out: Span[]): void {
+  for (const spec of KEY_SPECS) {
+    if (!enabled.has(spec.type)) continue;
+    for (const prefix of spec.prefixes) {
+      let p = text.indexOf(prefix);
+      while (p >= 0) {
+        let next = p + prefix.length;
+        if (!isKeyChar(at(text, p - 1))) {
+          const e = runEnd(text, p, isKeyChar, MAX_KEY + 1);
+          next = e;
+          const token = text.slice(p, e);
+          if (e - p <= MAX_KEY && spec.accept(token, token.slice(prefix.length))) {
+            out.push({ start: p, end: e, type: spec.type, priority: PRIORITY[spec.type] });
+          }
+        }
+        p = text.indexOf(prefix, next);
+      }
+    }
+  }
+}
+
+const isB64Url = (c: number): boolean => isAlnum(c) || c === 45 || c === 95;
+
+/** header.payload.signature, header and payload base64url JSON objects (so both start "ey"). */
+export function findJwts(text: string, out: Span[]): void {
+  let p = text.indexOf('eyJ');
+  while (p >= 0) {
+    let next = p + 3;
+    if (!isB64Url(at(text, p - 1))) {
+      const e1 = runEnd(text, p, isB64Url, 8192);
+      next = Math.max(next, e1);
+      if (e1 - p >= 10 && text.charCodeAt(e1) === 46 && text.startsWith('ey', e1 + 1)) {
+        const e2 = runEnd(text, e1 + 1, isB64Url, 65536);
+        if (e2 - e1 - 1 >= 10 && text.charCodeAt(e2) === 46) {
+          const e3 = runEnd(text, e2 + 1, isB64Url, 8192);
+          if (!isB64Url(at(text, e3))) {
+            out.push({ start: p, end: e3, type: 'jwt', priority: PRIORITY.jwt });
+            next = e3;
+          }
+        }
+      }
+    }
+    p = text.indexOf('eyJ', next);
+  }
+}
+
+/** Characters of a PEM body and its headers, also when newlines arrive escaped as "\n". */
+const isPemBody = (c: number): boolean => isAlnum(c) || isSpace(c) || c === 43 || c === 47 || c === 61 || c === 92 || c === 58 || c === 44 || c === 45;
+
+/** -----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----, the whole block; to the end of the body if END is missing. */
+export function findPrivateKeys(text: string, out: Span[]): void {
+  const BEGIN = '-----BEGIN ';
+  let noEnd = false; // once END is absent after some point it is absent after every later one: search once
+  let p = text.indexOf(BEGIN);
+  while (p >= 0) {
+    const labelEnd = text.indexOf('-----', p + BEGIN.length);
+    if (labelEnd < 0) return;
+    let next = labelEnd + 5;
+    const label = text.slice(p + BEGIN.length, labelEnd);
+    if (labelEnd - p <= 80 && /PRIVATE KEY(?: BLOCK)?$/.test(label)) {
+      const endAt = noEnd ? -1 : text.indexOf('-----END ', labelEnd + 5);
+      let e: number;
+      if (endAt >= 0) {
+        const close = text.indexOf('-----', endAt + 9);
+        e = close >= 0 && close - endAt <= 90 ? close + 5 : endAt + 9;
+      } else {
+        noEnd = true;
+        e = runEnd(text, labelEnd + 5, isPemBody);
+      }
+      out.push({ start: p, end: e, type: 'private_key', priority: PRIORITY.private_key });
+      next = e;
+    }
+    p = text.indexOf(BEGIN, next);
+  }
+}
+
+/** RFC 6750 b64token characters. */
+const isTokenChar = (c: number): boolean =>
+  isAlnum(c) || c === 45 || c === 46 || c === 95 || c === 126 || c === 43 || c === 47 || c === 61;
+
+export function findBearerTokens(text: string, out: Span[]): void {
+  const re = /bearer/gi;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const p = m.index;
+    if (isAlpha(at(text, p - 1))) continue;
+    const sp = runEnd(text, p + 6, (c) => c === 32 || c === 9, 4);
+    if (sp === p + 6) continue;
+    const e = runEnd(text, sp, isTokenChar, 8193);
+    const token = text.slice(sp, e);
+    const k = charClasses(token);
+    if (token.length >= 16 && token.length <= 8192 && (k.digit > 0 || (k.upper > 0 && k.lower > 0))) {
+      out.push({ start: sp, end: e, type: 'bearer_token', priority: PRIORITY.bearer_token });
+    }
+    re.lastIndex = Math.max(re.lastIndex, e);
+  }
+}
+
+// ── name = value ─────────────────────────────────────────────────────────────
+
+/** Names that announce a credential. Literal alternatives only (see the file comment). */
+const SECRET_NAMES =
+  /password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|contraseña|contrasena|senha|wachtwoord|hasło|пароль|パスワード|密码|secret|api[_-]?key|apikey|access[_-]?key|token|authorization|credentials?/gi;
+
+/** A name with one of these parts describes the credential (its length, expiry, URL), not its value. */
+const METADATA_PARTS = new Set([
+  'count', 'limit', 'len', 'length', 'type', 'name', 'id', 'url', 'uri', 'path', 'file', 'dir', 'env', 'var',
+  'expiry', 'expires', 'expiration', 'expire', 'exp', 'ttl', 'usage', 'hint', 'policy', 'reset', 'min', 'max',
+  'size', 'field', 'label', 'prompt', 'endpoint', 'header', 'param', 'placeholder', 'required', 'rotation',
+  'manager', 'store', 'ref', 'format', 'in', 'at', 'version', 'provider', 'strength', 'changed', 'updated',
+]);
+const PLACEHOLDER_VALUES = new Set([
+  'null', 'none', 'nil', 'undefined', 'true', 'false', 'redacted', 'masked', 'hidden', 'required', 'optional',
+  'string', 'str', 'secret', 'password', 'token', 'changeme', 'example', 'xxx', 'todo', 'empty', 'n/a',
+]);
+/** Words between a name and its value in prose: "my password is …", "Passwort ist …". */
+const PROSE_VERBS = new Set(['is', 'ist', 'est', 'es', 'é', 'era', 'was', 'lautet', 'is:']);
+const AUTH_SCHEMES = new Set(['basic', 'token', 'digest', 'apikey']);
+/** Stops an unquoted value. */
+const isValueStop = (c: number): boolean =>
+  isSpace(c) || c === 44 || c === 59 || c === 34 || c === 39 || c === 96 || c === 41 || c === 125 || c === 93 || c === 60 || c === 62;
+
+function looksLikeCodeReference(v: string): boolean {
+  // os.environ[ , settings.SECRET_KEY , get_password( : an expression, not a literal.
+  if (/[([]$/.test(v) || v.includes('(')) return true;
+  const parts = v.split('.');
+  return parts.length > 1 && parts.every((p) => /^[A-Za-z_$][\w$]*$/.test(p.slice(0, 64)) && p.length <= 64);
+}
+
+function allSameChar(v: string): boolean {
+  for (let i = 1; i < v.length; i++) if (v.charCodeAt(i) !== v.charCodeAt(0)) return false;
+  return true;
+}
+
+function plausibleValue(v: string, sep: 'assign' | 'colon' | 'prose', spacedAssign: boolean, quoted: boolean): boolean {
+  if (v.length < 4 || v.length > 512) return false;
+  // $VAR, ${VAR}, <your-key>, {{secret}}, %s, ***, /path, ~/path: references and masks, not values.
+  if ('$<{%*[(/~#'.includes(v[0]!)) return false;
+  const lower = v.toLowerCase();
+  if (PLACEHOLDER_VALUES.has(lower) || lower.startsWith('your') || allSameChar(v)) return false;
+  if (!quoted && looksLikeCodeReference(v)) return false;
+  // `password = user_password` in code: an identifier on the right of a spaced "=".
+  if (!quoted && spacedAssign && /^[A-Za-z_]+$/.test(v.slice(0, 128))) return false;
+  const k = charClasses(v);
+  const classes = (k.upper > 0 ? 1 : 0) + (k.lower > 0 ? 1 : 0) + (k.digit > 0 ? 1 : 0) + (k.other > 0 ? 1 : 0);
+  // Prose ("my password is …") and unquoted "Name: value" lines need a value that looks made up, not a word.
+  if (sep === 'prose') return k.digit > 0 && v.length >= 6 && classes >= 2;
+  if (sep === 'colon' && !quoted) return v.length >= 6 && (classes >= 2 || v.length >= 16);
+  return true;
+}
+
+export function findSecretAssignments(text: string, out: Span[]): void {
+  const re = new RegExp(SECRET_NAMES.source, 'gi');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const p = m.index;
+    let i = p + m[0].length;
+    const cli = text.startsWith('--', p - 2);
+    // A longer name: DB_PASSWORD_FILE, client_secret, access_token_expires_in.
+    if ('_.-'.includes(text[i] ?? ' ') && isWord(at(text, i + 1))) {
+      const e = runEnd(text, i, (c) => isWord(c) || c === 46 || c === 45, 40);
+      const parts = text.slice(i, e).toLowerCase().split(/[_.-]/);
+      if (parts.some((x) => METADATA_PARTS.has(x))) continue;
+      i = e;
+    } else if (isWord(at(text, i))) continue; // tokens, secretary, passwordless
+    if (text[i] === '"' || text[i] === "'") i++;
+    const beforeSep = i;
+    i = runEnd(text, i, (c) => c === 32 || c === 9, 3);
+    let sep: 'assign' | 'colon' | 'prose';
+    let spacedAssign = false;
+    const c = text[i];
+    if (c === '=' || (c === ':' && text[i + 1] === '=')) {
+      sep = 'assign';
+      spacedAssign = i > beforeSep;
+      i += c === ':' ? 2 : text[i + 1] === '>' ? 2 : 1;
+    } else if (c === ':' || c === '：') {
+      sep = 'colon';
+      i++;
+    } else if (c === '是' || c === 'は') {
+      sep = 'prose';
+      i++;
+    } else if (i > beforeSep) {
+      const w = runEnd(text, i, (x) => !isSpace(x), 8);
+      const word = text.slice(i, w).toLowerCase();
+      if (PROSE_VERBS.has(word)) {
+        sep = 'prose';
+        i = w;
+      } else if (cli) sep = 'assign';
+      else continue;
+    } else continue;
+    const afterSep = i;
+    i = runEnd(text, i, (x) => x === 32 || x === 9, 3);
+    if (sep === 'prose' && i === afterSep && text[afterSep - 1] !== '是' && text[afterSep - 1] !== 'は' && text[afterSep - 1] !== ':') continue;
+    let vs = i;
+    let ve: number;
+    let quoted = false;
+    const q = text[i];
+    if (q === '"' || q === "'" || q === '`') {
+      vs = i + 1;
+      // Bounded: a quoted value may contain spaces, so names inside it are still checked one by one.
+      ve = runEnd(text, vs, (x) => x !== q.charCodeAt(0) && x !== 10, MAX_VALUE + 1);
+      if (text[ve] !== q || ve - vs > MAX_VALUE) continue;
+      quoted = true;
+    } else {
+      ve = runEnd(text, vs, (x) => !isValueStop(x));
+      if (ve - vs > MAX_VALUE) {
+        // Too long to be a credential. The run has no spaces or quotes, so a name further inside it would
+        // get a value ending at the same place: only names near its end can still succeed. Skip ahead.
+        re.lastIndex = Math.max(re.lastIndex, ve - MAX_VALUE - 64);
+        continue;
+      }
+    }
+    if (!quoted && sep === 'prose') while (ve > vs && '.!?'.includes(text[ve - 1]!) && ve - vs > 6) ve--;
+    let value = text.slice(vs, ve);
+    if (value.toLowerCase() === 'bearer') continue; // the Bearer detector takes the token
+    if (AUTH_SCHEMES.has(value.toLowerCase()) && text[ve] === ' ') {
+      // Authorization: Basic dXNlcjpwYXNz — the credential is the word after the scheme.
+      vs = ve + 1;
+      ve = runEnd(text, vs, (x) => !isValueStop(x), 513);
+      value = text.slice(vs, ve);
+      if (value.length < 8) continue;
+      sep = 'assign';
+    }
+    if (!plausibleValue(value, sep, spacedAssign, quoted)) continue;
+    out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
+    re.lastIndex = Math.max(re.lastIndex, ve);
+  }
+}
