@@ -180,7 +180,7 @@ export async function runGenAiApp(options: GenAiAppOptions): Promise<GenAiAppSum
   );
   // Short delays: the service should see data while the app runs, as it would in production.
   const spanProcessor = new BatchSpanProcessor({ exporter: traceExporter, scheduledDelayMillis: 500, exportTimeoutMillis });
-  // This sdk-logs version takes an options object; passing the exporter itself would fail at export time.
+  // sdk-logs 0.2xx takes an options object ({ exporter }), not the exporter itself as older versions did.
   const logProcessor = new BatchLogRecordProcessor({ exporter: logExporter, scheduledDelayMillis: 500, exportTimeoutMillis });
   const chatSpans = new ChatSpanRecorder();
   const instrumentation = openAIInstrumentation();
@@ -241,6 +241,10 @@ export async function runGenAiApp(options: GenAiAppOptions): Promise<GenAiAppSum
     const feedbackShare = clamp01(options.feedbackShare ?? 0.5);
     const evaluationShare = clamp01(options.evaluationShare ?? 0.3);
     const app: AppContext = { client, tracer, evaluator, chatSpans, summary, rand };
+    // Low-discrepancy choice of who gives feedback: the share is met closely
+    // even in small runs; the seeded offsets make different seeds pick differently.
+    const feedbackOffset = rand();
+    const evaluationOffset = rand();
 
     for (let i = 0; i < conversations; i++) {
       const customer = CUSTOMERS[i % CUSTOMERS.length];
@@ -249,13 +253,11 @@ export async function runGenAiApp(options: GenAiAppOptions): Promise<GenAiAppSum
       const finals = await runConversation(app, i + 1, scenario, customer, sessionId);
       summary.counts.conversations += 1;
 
-      // Low-discrepancy choice: the share is met closely even for small runs,
-      // while a seeded offset keeps different seeds from picking the same ones.
-      if (pick(i, feedbackShare, 0.17) && finals.length > 0) {
+      if (pick(i, feedbackShare, feedbackOffset) && finals.length > 0) {
         const target = finals[Math.floor(rand() * finals.length)];
         await giveFeedback(app, target, scenario, customer, sessionId);
       }
-      if (pick(i, evaluationShare, 0.61) && finals.length > 0) {
+      if (pick(i, evaluationShare, evaluationOffset) && finals.length > 0) {
         emitEvaluation(app, finals[finals.length - 1]);
       }
       progress(`conversation ${i + 1}/${conversations} (${scenario.name}) done: ${finals.length} answer(s)`);

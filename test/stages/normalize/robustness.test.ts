@@ -187,3 +187,32 @@ describe('log records with nowhere to go', () => {
     ]);
   });
 });
+
+describe('message shapes', () => {
+  it('reads OpenAI-style and Anthropic-style messages carried as legacy JSON', () => {
+    const prompt = JSON.stringify([
+      { role: 'assistant', content: null, function_call: { name: 'lookup', arguments: '{"q":1}' } },
+      { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'part one, ' }, { type: 'text', text: 'part two' }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'tool_use', id: 'tu_1', name: 'search', input: { q: 'x' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu_1', content: 'found it' }] },
+      { role: 'assistant', content: 'Sorry.', refusal: 'I cannot help with that.' },
+    ]);
+    const it0 = only(interactions(normalizer().traces(tracesOf([mkSpan({ 'gen_ai.prompt': prompt })])).events));
+    assert.deepEqual(
+      it0.inputMessages.map((m) => m.parts),
+      [
+        [{ type: 'tool_call', id: '', name: 'lookup', arguments: '{"q":1}' }],
+        [{ type: 'tool_call_response', id: 'call_1', response: 'part one, part two' }],
+        [
+          { type: 'reasoning', content: 'hmm' },
+          { type: 'tool_call', id: 'tu_1', name: 'search', arguments: '{"q":"x"}' },
+        ],
+        [{ type: 'tool_call_response', id: 'tu_1', response: 'found it' }],
+        [
+          { type: 'text', content: 'Sorry.' },
+          { type: 'other', originalType: 'refusal', content: 'I cannot help with that.' },
+        ],
+      ],
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { cpus, totalmem, platform, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** What every result file says about the machine it ran on. */
+export function machine(): Record<string, unknown> {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+  };
+}
+
+export const RESULTS_DIR = resolve(__dirname, '..', '..', 'bench', 'results');
+
+/** Prints the figures and writes them, with the machine, to bench/results/<name>.json. */
+export function report(name: string, figures: Record<string, unknown>, options: { dir?: string; quiet?: boolean } = {}): string {
+  const dir = options.dir ?? RESULTS_DIR;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const body = { benchmark: name, date: new Date().toISOString(), machine: machine(), figures };
+  writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
+  if (!options.quiet) {
+    process.stdout.write(`\n== ${name} ==\n`);
+    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(34)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+    process.stdout.write(`  -> ${file}\n`);
+  }
+  return file;
+}
+
+export function peakRssMiB(): number {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/** `--name value` from argv, with a default. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
