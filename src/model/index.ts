@@ -1,3 +1,4 @@
 export * from './interaction';
 export * from './feedback';
 export * from './record';
+export * from './outputs';

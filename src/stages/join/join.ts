@@ -2,6 +2,8 @@ import type { ComponentContext } from '../../telemetry/metrics';
 import type { FeedbackSignal, Interaction, LabeledRecord, PipelineEvent, RedactionSummary, SpanRef } from '../../model';
 import type { Outbox, OutboxDraft } from '../../pipeline/outbox';
 import type { JoinConfig } from './config';
+import { errorMessage } from '../../pipeline/errors';
+import { deadLetterDraft } from '../../pipeline/decide';
 import { KEY, encode, parseIndexKey, type Batch, type StateStore } from './store';
 import {
   absorb,
@@ -34,14 +36,21 @@ export interface RedactedEvent {
 /** Label, sample and route a record: what to write, to which topics. */
 export type Decide = (record: LabeledRecord) => OutboxDraft[];
 
+/** What stays under a window's key after it closed, until late_retention passes. */
 interface Tombstone {
+  closed: true;
   version: number;
   spanKey?: string;
   closedMs: number;
 }
 
+type Stored = WindowState | Tombstone;
+const isTombstone = (v: Stored | undefined): v is Tombstone => (v as Tombstone | undefined)?.closed === true;
+const OPEN_KEY = KEY.meta('open_windows');
+
 export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
 
+const EMPTY = Buffer.alloc(0);
 const LATE_ORPHAN_REASON = 'late: the window for this request id had already closed';
 const ORPHAN_REASON = 'interaction not received within the join window';
 
@@ -88,9 +97,9 @@ export class JoinStage {
     };
   }
 
-  /** Counts the windows on disk (once, at startup) so the gauge is right after a restart. */
+  /** Restores the open-window count (kept in the store with every batch) so the gauge is right after a restart. */
   async init(): Promise<void> {
-    this.openWindows = await this.store.count('w!');
+    this.openWindows = (await this.store.get<number>(OPEN_KEY)) ?? 0;
     this.m.open.set(this.openWindows);
   }
 
@@ -148,21 +157,13 @@ export class JoinStage {
     }
     for (const s of sessions.values()) windowKeys.add(s.requestId);
     const keys = [...windowKeys];
-    const [loaded, stones] = await Promise.all([
-      this.store.getMany<WindowState>(keys.map(KEY.window)),
-      this.store.getMany<Tombstone>(keys.map(KEY.tombstone)),
-    ]);
+    const loaded = await this.store.getMany<Stored>(keys.map(KEY.window));
     const windows = new Map<string, WindowState>();
-    const original = new Map<string, { deadlineMs: number; eventDeadlineMs: number }>();
     const tombstones = new Map<string, Tombstone>();
     keys.forEach((k, i) => {
-      const w = loaded[i];
-      if (w) {
-        windows.set(k, w);
-        original.set(k, { deadlineMs: w.deadlineMs, eventDeadlineMs: w.eventDeadlineMs });
-      }
-      const t = stones[i];
-      if (t) tombstones.set(k, t);
+      const v = loaded[i];
+      if (isTombstone(v)) tombstones.set(k, v);
+      else if (v) windows.set(k, v);
     });
 
     const batch: Batch = [];
@@ -170,11 +171,13 @@ export class JoinStage {
     const touched = new Set<string>();
     const deleted = new Set<string>();
     const eagerDue = new Set<string>();
+    const created = new Set<string>();
     const windowFor = (k: string): WindowState => {
       let w = windows.get(k);
       if (!w) {
         w = newWindow(k, now, this.policyVersion);
         windows.set(k, w);
+        created.add(k);
         this.openWindows++;
       }
       touched.add(k);
@@ -256,27 +259,30 @@ export class JoinStage {
       const record = toRecord(w, 'eager_feedback', false, now);
       w.version = record.version;
       this.observeLoop(w, now);
-      drafts.push(...this.decide(record));
+      drafts.push(...this.safeDecide(record));
     }
 
     for (const key of deleted) {
-      const o = original.get(key);
-      batch.push({ type: 'del', key: KEY.window(key) });
-      if (o) batch.push({ type: 'del', key: KEY.expiry(o.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(o.eventDeadlineMs, key) });
+      // An absorbed provisional window. Its index entries are left behind on
+      // purpose: the sweep finds no window under them and deletes them.
+      if (!created.has(key)) batch.push({ type: 'del', key: KEY.window(key) });
     }
     for (const key of touched) {
       const w = windows.get(key)!;
-      const o = original.get(key);
-      w.deadlineMs = w.lastSeenMs + this.config.window;
-      w.eventDeadlineMs = w.lastEventMs + this.config.window;
-      if (o && o.deadlineMs !== w.deadlineMs) batch.push({ type: 'del', key: KEY.expiry(o.deadlineMs, key) });
-      if (o && o.eventDeadlineMs !== w.eventDeadlineMs) batch.push({ type: 'del', key: KEY.eventExpiry(o.eventDeadlineMs, key) });
-      batch.push(
-        { type: 'put', key: KEY.window(key), value: encode(w) },
-        { type: 'put', key: KEY.expiry(w.deadlineMs, key), value: Buffer.alloc(0) },
-        { type: 'put', key: KEY.eventExpiry(w.eventDeadlineMs, key), value: Buffer.alloc(0) },
-      );
+      if (created.has(key)) {
+        // Index entries are written once, when a window opens. Later events only
+        // move the deadline inside the window value; the sweep re-indexes a
+        // window it finds not yet due. One write per update instead of five.
+        w.deadlineMs = w.lastSeenMs + this.config.window;
+        w.eventDeadlineMs = w.lastEventMs + this.config.window;
+        batch.push(
+          { type: 'put', key: KEY.expiry(w.deadlineMs, key), value: EMPTY },
+          { type: 'put', key: KEY.eventExpiry(w.eventDeadlineMs, key), value: EMPTY },
+        );
+      }
+      batch.push({ type: 'put', key: KEY.window(key), value: encode(w) });
     }
+    batch.push({ type: 'put', key: OPEN_KEY, value: encode(this.openWindows) });
     this.outbox.stage(drafts, batch);
     await this.store.write(batch);
     this.counters.emitted(items.length);
@@ -352,7 +358,7 @@ export class JoinStage {
     const record = toRecord(w, 'orphan', true, now, reason);
     record.recordId = `${record.recordId.slice(0, 16)}${signal.signalId.slice(0, 16)}`;
     this.m.orphaned.labels(label).inc();
-    return this.decide(record);
+    return this.safeDecide(record);
   }
 
   /** Closes windows whose time is up. Returns how many closed. */
@@ -363,7 +369,7 @@ export class JoinStage {
   private async sweepLocked(): Promise<number> {
     const now = this.ctx.clock.now();
     const limit = this.config.max_windows_per_sweep;
-    // Window key → the index entries that found it (deleted with it, even if stale).
+    // Window key → the index entries that found it.
     const due = new Map<string, string[]>();
     const found = (indexKey: string): void => {
       const { key } = parseIndexKey(indexKey);
@@ -380,40 +386,76 @@ export class JoinStage {
     let closed = 0;
     if (due.size > 0) {
       const keys = [...due.keys()];
-      const ws = await this.store.getMany<WindowState>(keys.map(KEY.window));
+      const stored = await this.store.getMany<Stored>(keys.map(KEY.window));
+      const ws = stored.map((v) => (v && !isTombstone(v) ? v : undefined));
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
-      const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => (s ? KEY.session(s) : KEY.session('\u0000none'))));
+      const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
       const drafts: OutboxDraft[] = [];
       keys.forEach((key, i) => {
         const w = ws[i];
-        if (!w) return; // a stale index entry: deleted above
-        const reason = w.deadlineMs <= now ? 'processing_time' : 'event_time';
-        drafts.push(...this.close(w, sessionIds[i] ? sessions[i] : undefined, now, reason));
-        batch.push(
-          { type: 'del', key: KEY.window(key) },
-          { type: 'del', key: KEY.expiry(w.deadlineMs, key) },
-          { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) },
-        );
-        if (w.interaction) {
-          const stone: Tombstone = { version: w.version + 1, spanKey: spanKey(w.interaction.span), closedMs: now };
-          const until = now + this.config.late_retention;
+        if (!w) return; // stale entry (absorbed or closed window): deleted above
+        const deadline = w.lastSeenMs + this.config.window;
+        const eventDeadline = w.lastEventMs + this.config.window;
+        const dueNow = deadline <= now || eventDeadline <= this.watermarkMs;
+        if (!dueNow) {
+          // Events arrived after the entry was written: index the window anew.
+          for (const indexKey of due.get(key)!) {
+            if (indexKey.startsWith('x!')) w.deadlineMs = deadline;
+            else w.eventDeadlineMs = eventDeadline;
+          }
           batch.push(
-            { type: 'put', key: KEY.tombstone(key), value: encode(stone) },
-            { type: 'put', key: KEY.tombstoneExpiry(until, key), value: Buffer.alloc(0) },
+            { type: 'put', key: KEY.window(key), value: encode(w) },
+            { type: 'put', key: KEY.expiry(w.deadlineMs, key), value: EMPTY },
+            { type: 'put', key: KEY.eventExpiry(w.eventDeadlineMs, key), value: EMPTY },
           );
+          return;
+        }
+        const basis = deadline <= now ? 'processing_time' : 'event_time';
+        drafts.push(...this.close(w, sessionIds[i] ? sessions[i] : undefined, now, basis));
+        // The other index entry (if not found by this sweep) goes stale and is dropped when found.
+        batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
+        if (w.interaction) {
+          const stone: Tombstone = { closed: true, version: w.version + 1, spanKey: spanKey(w.interaction.span), closedMs: now };
+          batch.push(
+            { type: 'put', key: KEY.window(key), value: encode(stone) },
+            { type: 'put', key: KEY.tombstoneExpiry(now + this.config.late_retention, key), value: EMPTY },
+          );
+        } else {
+          batch.push({ type: 'del', key: KEY.window(key) });
         }
         closed++;
       });
       this.outbox.stage(drafts, batch);
     }
     await this.expireTombstones(now, batch);
-    await this.store.write(batch);
     if (closed) {
       this.openWindows -= closed;
+      batch.push({ type: 'put', key: OPEN_KEY, value: encode(this.openWindows) });
+    }
+    await this.store.write(batch);
+    if (closed) {
       this.m.open.set(this.openWindows);
       this.outbox.notify();
     }
     return closed;
+  }
+
+  /** Label, sample and route; a record that cannot be encoded is dead-lettered, not lost in a crash loop. */
+  private safeDecide(record: LabeledRecord): OutboxDraft[] {
+    try {
+      return this.decide(record);
+    } catch (err) {
+      this.counters.error('decide_failed');
+      this.ctx.logger.error({ requestId: record.requestId, err: errorMessage(err) }, 'could not label/encode a record; dead-lettered');
+      return [
+        deadLetterDraft({
+          reason: 'decide_failed',
+          detail: `request ${record.requestId} version ${record.version}: ${errorMessage(err).slice(0, 300)}`,
+          component: 'join',
+          receivedMs: record.emittedMs,
+        }),
+      ];
+    }
   }
 
   private close(w: WindowState, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
@@ -425,12 +467,12 @@ export class JoinStage {
         return [];
       }
       this.m.orphaned.labels('no_interaction').inc();
-      return this.decide(toRecord(w, 'orphan', true, now, ORPHAN_REASON));
+      return this.safeDecide(toRecord(w, 'orphan', true, now, ORPHAN_REASON));
     }
     if (this.config.implicit.enabled) this.deriveAtClose(w, session, now);
     if (w.feedback.length > 0) this.m.joined.inc();
     this.observeLoop(w, now);
-    return this.decide(toRecord(w, 'window_expired', true, now));
+    return this.safeDecide(toRecord(w, 'window_expired', true, now));
   }
 
   /** Edit distance and abandonment, which are only known once the window is complete. */
@@ -455,12 +497,13 @@ export class JoinStage {
     const keys = await this.store.keys('y!', KEY.tombstoneExpiry(now + 1, ''), this.config.max_windows_per_sweep);
     if (keys.length === 0) return;
     const reqIds = keys.map((k) => parseIndexKey(k).key);
-    const stones = await this.store.getMany<Tombstone>(reqIds.map(KEY.tombstone));
+    const stones = await this.store.getMany<Stored>(reqIds.map(KEY.window));
     keys.forEach((k, i) => {
-      batch.push({ type: 'del', key: k }, { type: 'del', key: KEY.tombstone(reqIds[i]!) });
-      const sk = stones[i]?.spanKey;
-      if (sk) batch.push({ type: 'del', key: KEY.alias(sk) });
+      batch.push({ type: 'del', key: k });
+      const stone = stones[i];
+      if (!isTombstone(stone)) return;
+      batch.push({ type: 'del', key: KEY.window(reqIds[i]!) });
+      if (stone.spanKey) batch.push({ type: 'del', key: KEY.alias(stone.spanKey) });
     });
   }
-
 }

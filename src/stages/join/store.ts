@@ -19,8 +19,8 @@ import { FeedbackLoopError, ERROR_CODES } from '../../pipeline/errors';
 //   a!<trace>:<span>     alias: span context → request id
 //   x!<deadline>!<key>   processing-time expiry index
 //   e!<deadline>!<key>   event-time expiry index
-//   t!<key>              tombstone of a closed window (late data detection)
-//   y!<deadline>!<key>   tombstone expiry index
+//   y!<deadline>!<key>   expiry of a closed window's tombstone (kept under w!<key>
+//                        for late-data detection until late_retention passes)
 //   s!<session>          last interaction per session (implicit signals)
 //   o!<seq>              outbox: records awaiting their sink
 //   m!<name>             metadata (sequence counter)
@@ -32,7 +32,6 @@ export const KEY = {
   alias: (spanKey: string) => `a!${spanKey}`,
   expiry: (deadlineMs: number, k: string) => `x!${pad(deadlineMs)}!${k}`,
   eventExpiry: (deadlineMs: number, k: string) => `e!${pad(deadlineMs)}!${k}`,
-  tombstone: (k: string) => `t!${k}`,
   tombstoneExpiry: (deadlineMs: number, k: string) => `y!${pad(deadlineMs)}!${k}`,
   session: (s: string) => `s!${s}`,
   outbox: (seq: number) => `o!${pad(seq)}`,

@@ -210,6 +210,54 @@ describe('join', () => {
     assert.equal(r.sink.topic('labeled_interactions').length, 1);
   });
 
+  test('a window touched late stays open for a full window after its last event (lazy re-indexing)', async () => {
+    const i = interaction();
+    await r.send(i);
+    r.clock.advance(50 * 60_000);
+    await r.send(feedback({ target: { requestId: i.requestId } }));
+    r.clock.advance(20 * 60_000); // past the deadline the window was first indexed with
+    assert.equal(await r.join.sweep(), 0, 'not due: its last event was 20 minutes ago');
+    assert.equal(r.join.open(), 1);
+    r.clock.advance(40 * 60_000 + 1);
+    assert.equal(await r.join.sweep(), 1);
+    await r.outbox.flush();
+    assert.equal(r.sink.topic('labeled_interactions').length, 1);
+  });
+
+  test('a closed request id is forgotten after late_retention: later feedback opens a fresh window', async () => {
+    const i = interaction();
+    await r.send(i);
+    await r.closeAll();
+    r.clock.advance(24 * HOUR + 1); // default late_retention
+    await r.join.sweep();
+    await r.send(feedback({ target: { requestId: i.requestId } }));
+    assert.equal(r.join.open(), 1, 'a new window, not a late orphan');
+    await r.closeAll();
+    const orphans = records(r.sink.topic('orphaned_feedback'));
+    assert.equal(orphans.length, 1);
+    assert.match(orphans[0]!.orphanReason ?? '', /not received/);
+  });
+
+  test('a record that cannot be encoded is dead-lettered, and the sweep carries on', async () => {
+    const failing = await rig({ window: '1h' });
+    try {
+      (failing.join as unknown as { decide: Decide }).decide = (rec) => {
+        if (rec.requestId === 'chatcmpl-bad') throw new Error('end_time is not finite');
+        return decide(rec);
+      };
+      await failing.send(interaction({ requestId: 'chatcmpl-bad' }), interaction({ requestId: 'chatcmpl-good' }));
+      await failing.closeAll();
+      assert.equal(failing.sink.topic('labeled_interactions').length, 1);
+      const dl = failing.sink.topic('dead_letters');
+      assert.equal(dl.length, 1);
+      assert.equal(dl[0]!.value.reason, 'decide_failed');
+      assert.equal(failing.join.open(), 0);
+    } finally {
+      await failing.store.close();
+      rmSync(failing.dir, { recursive: true, force: true });
+    }
+  });
+
   test('state survives a restart: windows are on disk, not in the heap', async () => {
     const i = interaction();
     await r.send(i, feedback({ target: { requestId: i.requestId } }));

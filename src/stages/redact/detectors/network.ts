@@ -39,9 +39,10 @@ export function findEmails(text: string, out: Span[]): void {
     while (s < a && text.charCodeAt(s) === 46) s++;
     while (e > a + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
     const localOk = s < a && a - s <= 64 && !isLocalChar(at(text, s - 1));
-    // git@github.com:org/repo is an scp-style remote, not a mailbox.
+    // git@github.com:org/repo is an scp-style remote and ssh://git@host/… a URL's user, not mailboxes.
     const scp = text.charCodeAt(e) === 58 && /[A-Za-z0-9_~/]/.test(text[e + 1] ?? '');
-    if (localOk && !scp && e - a - 1 <= 253 && domainOk(text.slice(a + 1, e))) {
+    const urlUser = text.startsWith('://', s - 3);
+    if (localOk && !scp && !urlUser && e - a - 1 <= 253 && domainOk(text.slice(a + 1, e))) {
       out.push({ start: s, end: e, type: 'email', priority: PRIORITY.email });
     }
     a = text.indexOf('@', a + 1);

@@ -196,6 +196,12 @@ export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): voi
     return e - k === 2 && a <= 2 && b <= 2 && c <= 2; // 01/02/24
   };
 
+  const maxLenFrom = (k: number, e: number): number => {
+    let m = 0;
+    for (let x = k; x <= e; x++) m = Math.max(m, len(x));
+    return m;
+  };
+
   const phoneShaped = (
     k: number,
     e: number,
@@ -241,7 +247,10 @@ export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): voi
         else if (g === ' ' || g === '-' || g === '/' || g === ' - ' || g === ' / ') others++;
         else return false;
       }
-      return dots === 0 || others === 0;
+      if (dots !== 0 && others !== 0) return false;
+      // All pairs (06 12 34 56 78) is the French form: exactly five, and not followed by a sixth ("04 12 23 31 42 45").
+      if (len(k) === 2 && minLen === 2 && maxLenFrom(k, e) === 2) return groups === 5 && !(gap(e) === ' ' && len(e + 1) <= 2);
+      return true;
     }
     // Anything else only after a word that says "phone".
     if (d < 7 || d > 15 || (groups > 1 && minLen < 2)) return false;

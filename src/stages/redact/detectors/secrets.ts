@@ -170,6 +170,8 @@ const PLACEHOLDER_VALUES = new Set([
   'null', 'none', 'nil', 'undefined', 'true', 'false', 'redacted', 'masked', 'hidden', 'required', 'optional',
   'string', 'str', 'secret', 'password', 'token', 'changeme', 'example', 'xxx', 'todo', 'empty', 'n/a',
 ]);
+/** Parts of a value that mark it as a stand-in: your-token, YOUR_API_KEY, example-secret, xxxx. */
+const PLACEHOLDER_PARTS = ['your', 'example', 'placeholder', 'changeme', 'replace', 'xxxx', 'dummy', 'insert'];
 /** Words between a name and its value in prose: "my password is …", "Passwort ist …". */
 const PROSE_VERBS = new Set(['is', 'ist', 'est', 'es', 'é', 'era', 'was', 'lautet', 'is:']);
 const AUTH_SCHEMES = new Set(['basic', 'token', 'digest', 'apikey']);
@@ -194,10 +196,11 @@ function plausibleValue(v: string, sep: 'assign' | 'colon' | 'prose', spacedAssi
   // $VAR, ${VAR}, <your-key>, {{secret}}, %s, ***, /path, ~/path: references and masks, not values.
   if ('$<{%*[(/~#'.includes(v[0]!)) return false;
   const lower = v.toLowerCase();
-  if (PLACEHOLDER_VALUES.has(lower) || lower.startsWith('your') || allSameChar(v)) return false;
+  if (PLACEHOLDER_VALUES.has(lower) || PLACEHOLDER_PARTS.some((p) => lower.includes(p)) || allSameChar(v)) return false;
   if (!quoted && looksLikeCodeReference(v)) return false;
-  // `password = user_password` in code: an identifier on the right of a spaced "=".
-  if (!quoted && spacedAssign && /^[A-Za-z_]+$/.test(v.slice(0, 128))) return false;
+  // `password = user_password`, `f(api_key=api_key)`: an unquoted run of letters and underscores is a
+  // variable in code far more often than a credential, which would almost always contain a digit.
+  if (!quoted && (sep === 'assign' || spacedAssign) && /^[A-Za-z_]+$/.test(v.slice(0, 128))) return false;
   const k = charClasses(v);
   const classes = (k.upper > 0 ? 1 : 0) + (k.lower > 0 ? 1 : 0) + (k.digit > 0 ? 1 : 0) + (k.other > 0 ? 1 : 0);
   // Prose ("my password is …") and unquoted "Name: value" lines need a value that looks made up, not a word.
@@ -267,7 +270,8 @@ export function findSecretAssignments(text: string, out: Span[]): void {
         continue;
       }
     }
-    if (!quoted && sep === 'prose') while (ve > vs && '.!?'.includes(text[ve - 1]!) && ve - vs > 6) ve--;
+    // "my password is Summer2024." — the full stop ends the sentence ('!' and '?' may well be part of it).
+    if (!quoted && sep === 'prose' && text.charCodeAt(ve - 1) === 46 && ve - vs > 6) ve--;
     let value = text.slice(vs, ve);
     if (value.toLowerCase() === 'bearer') continue; // the Bearer detector takes the token
     if (AUTH_SCHEMES.has(value.toLowerCase()) && text[ve] === ' ') {
