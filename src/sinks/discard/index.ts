@@ -1,0 +1,1 @@
+export { DiscardSink } from './discard-sink';
