@@ -35,7 +35,7 @@ export interface ServiceProcess {
  * Runs the real CLI as a child process on a temp data dir, with `extraYaml`
  * appended to a config that points every port at a free loopback port.
  */
-export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServiceProcess> {
+export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string } = {}): Promise<ServiceProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-'));
   const otlpPort = await freePort();
   const adminPort = await freePort();
@@ -46,7 +46,7 @@ sources:
   otlp_http:
     endpoint: 127.0.0.1:${otlpPort}
 telemetry:
-  log_level: info
+  log_level: ${opts.logLevel ?? 'info'}
   admin:
     endpoint: 127.0.0.1:${adminPort}
 ${extraYaml}`;

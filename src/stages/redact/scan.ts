@@ -5,7 +5,7 @@
 import type { CompiledCustom } from './detectors/custom';
 import { findNumeric } from './detectors/numeric';
 import { findColonAddresses, findDashMacs, findEmails, findUrlCredentials } from './detectors/network';
-import { findApiKeys, findBearerTokens, findJwts, findPrivateKeys, findSecretAssignments } from './detectors/secrets';
+import { findApiKeys, findBearerTokens, findJwts, findLoginPasswordFlags, findPrivateKeys, findSecretAssignments } from './detectors/secrets';
 import type { EnabledSet, Span } from './detectors/span';
 
 export type { Span } from './detectors/span';
@@ -16,24 +16,31 @@ export interface Scanner {
 }
 
 export function createScanner(enabled: EnabledSet, custom: readonly CompiledCustom[]): Scanner {
+  // Decided once: detect() runs for every string of every event.
   const has = (t: string): boolean => enabled.has(t);
-  const anyKey = ['openai_api_key', 'anthropic_api_key', 'aws_access_key_id', 'github_token', 'slack_token', 'stripe_key', 'google_api_key'].some(has);
+  const keys = ['openai_api_key', 'anthropic_api_key', 'aws_access_key_id', 'github_token', 'slack_token', 'stripe_key', 'google_api_key'].some(has);
   const numeric = ['credit_card', 'iban', 'us_ssn', 'ip_address', 'phone'].some(has);
+  const [pem, jwt, urls, bearer, secret, email] = ['private_key', 'jwt', 'url_credentials', 'bearer_token', 'secret', 'email'].map(has);
+  const colon = has('ip_address') || has('mac_address');
+  const mac = has('mac_address');
   return {
     detect(text: string): Span[] {
       const out: Span[] = [];
       if (text.length === 0) return out;
-      if (has('private_key')) findPrivateKeys(text, out);
-      if (has('jwt')) findJwts(text, out);
-      if (has('url_credentials')) findUrlCredentials(text, out);
-      if (anyKey) findApiKeys(text, enabled, out);
-      if (has('bearer_token')) findBearerTokens(text, out);
-      if (has('secret')) findSecretAssignments(text, out);
+      if (pem) findPrivateKeys(text, out);
+      if (jwt) findJwts(text, out);
+      if (urls) findUrlCredentials(text, out);
+      if (keys) findApiKeys(text, enabled, out);
+      if (bearer) findBearerTokens(text, out);
+      if (secret) {
+        findSecretAssignments(text, out);
+        findLoginPasswordFlags(text, out);
+      }
       for (const c of custom) c.find(text, out);
-      if (has('email')) findEmails(text, out);
+      if (email) findEmails(text, out);
       if (numeric) findNumeric(text, enabled, out);
-      if (has('ip_address') || has('mac_address')) findColonAddresses(text, enabled, out);
-      if (has('mac_address')) findDashMacs(text, out);
+      if (colon) findColonAddresses(text, enabled, out);
+      if (mac) findDashMacs(text, out);
       return resolve(out, text.length);
     },
   };

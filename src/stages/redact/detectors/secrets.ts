@@ -55,24 +55,26 @@ const KEY_SPECS: KeySpec[] = [
   { type: 'google_api_key', prefixes: ['AIza'], accept: (t) => t.length === 39 },
 ];
 
+/** Every vendor prefix, longest first so "sk-ant-" is tried before "sk-", with the spec it belongs to. */
+const PREFIXES = KEY_SPECS.flatMap((spec) => spec.prefixes.map((prefix) => ({ prefix, spec }))).sort((x, y) => y.prefix.length - x.prefix.length);
+const PREFIX_SPEC = new Map(PREFIXES.map((x) => [x.prefix, x.spec]));
+/** Literal alternatives only: at each position a bounded number of comparisons, so one linear pass finds every prefix. */
+const PREFIX_RE = new RegExp(PREFIXES.map((x) => x.prefix.replace(/[-_]/g, (c) => `\\${c}`)).join('|'), 'g');
+
 export function findApiKeys(text: string, enabled: EnabledSet, out: Span[]): void {
-  for (const spec of KEY_SPECS) {
-    if (!enabled.has(spec.type)) continue;
-    for (const prefix of spec.prefixes) {
-      let p = text.indexOf(prefix);
-      while (p >= 0) {
-        let next = p + prefix.length;
-        if (!isKeyChar(at(text, p - 1))) {
-          const e = runEnd(text, p, isKeyChar, MAX_KEY + 1);
-          next = e;
-          const token = text.slice(p, e);
-          if (e - p <= MAX_KEY && spec.accept(token, token.slice(prefix.length))) {
-            out.push({ start: p, end: e, type: spec.type, priority: PRIORITY[spec.type] });
-          }
-        }
-        p = text.indexOf(prefix, next);
-      }
+  const re = new RegExp(PREFIX_RE.source, 'g');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const p = m.index;
+    const prefix = m[0];
+    const spec = PREFIX_SPEC.get(prefix)!;
+    if (isKeyChar(at(text, p - 1))) continue; // inside a longer token (task-…, mask_live_…)
+    const e = runEnd(text, p, isKeyChar, MAX_KEY + 1);
+    const token = text.slice(p, e);
+    if (enabled.has(spec.type) && e - p <= MAX_KEY && spec.accept(token, token.slice(prefix.length))) {
+      out.push({ start: p, end: e, type: spec.type, priority: PRIORITY[spec.type] });
     }
+    re.lastIndex = e; // the token is consumed: no prefix inside it can start a key
   }
 }
 
@@ -285,5 +287,34 @@ export function findSecretAssignments(text: string, out: Span[]): void {
     if (!plausibleValue(value, sep, spacedAssign, quoted)) continue;
     out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
     re.lastIndex = Math.max(re.lastIndex, ve);
+  }
+}
+
+/**
+ * `docker login -u ci -p VALUE`, `mysql -u root -pVALUE …`: a password flag with no
+ * name to anchor on. Only after a login-like command on the same line, where -p
+ * cannot mean a port or a path.
+ */
+export function findLoginPasswordFlags(text: string, out: Span[]): void {
+  let p = text.indexOf(' -p');
+  while (p >= 0) {
+    // Only the 80 characters before, cut at a line break: a bounded look-back keeps this linear.
+    let before = text.slice(Math.max(0, p - 80), p).toLowerCase();
+    before = before.slice(before.lastIndexOf('\n') + 1);
+    if (/\b(login|mysql|mysqldump|psql|mongo|mongosh|redis-cli|sshpass)\b/.test(before)) {
+      let vs = p + 3;
+      if (text[vs] === ' ') vs++;
+      else if (!before.includes('mysql')) vs = -1; // -pSECRET glued: only mysql takes that form
+      if (vs > 0) {
+        const ve = runEnd(text, vs, (x) => !isValueStop(x), MAX_VALUE + 1);
+        const value = text.slice(vs, ve);
+        if (ve - vs <= MAX_VALUE && plausibleValue(value, 'assign', false, false) && !/^\d+$/.test(value)) {
+          out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
+        }
+        p = text.indexOf(' -p', Math.max(ve, p + 3));
+        continue;
+      }
+    }
+    p = text.indexOf(' -p', p + 3);
   }
 }

@@ -1,0 +1,138 @@
+// OTLP/HTTP → file sink, end to end, against the real service process:
+//  1. sustained: closed-loop load at fixed concurrency for a fixed time → spans/s
+//  2. latency: open-loop load at half that rate → ack latency p50/p99
+// The load generator replays pre-encoded protobuf requests over keep-alive
+// connections, so it costs little CPU next to the service.
+//   node dist/bench/http.js [--seconds 20] [--interactions 20000] [--out DIR]
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeLogs, encodeTraces, generate } from './workload';
+import { arg, percentile, report } from './report';
+import { startService } from '../test/helpers/service-process';
+import { metricValue, scrape } from '../test/helpers/metrics-scrape';
+
+interface Body {
+  path: string;
+  bytes: Buffer;
+  spans: number;
+}
+
+function send(agent: Agent, url: URL, body: Body): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path: body.path, method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.bytes.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body.bytes);
+  });
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export async function run(options: { seconds: number; interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
+  const wl = generate({ seed: 7, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000, legacyShare: 0.2 });
+  const perRequest = 50;
+  const bodies: Body[] = [];
+  const traces = encodeTraces(wl.spans, 'protobuf', perRequest);
+  traces.forEach((b, i) => bodies.push({ path: '/v1/traces', bytes: Buffer.from(b), spans: Math.min(perRequest, wl.spans.length - i * perRequest) }));
+  for (const b of encodeLogs(wl.logs, 'protobuf', perRequest)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
+  const svc = await startService(
+    `join:\n  window: 30s\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
+    { dir, logLevel: 'warn' },
+  );
+  const url = new URL(svc.otlpUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let peakRss = 0;
+  const rssTimer = setInterval(() => {
+    rssOf(svc.child.pid!).then((r) => (peakRss = Math.max(peakRss, r)), () => undefined);
+  }, 250);
+  try {
+    // 1. Sustained rate, closed loop.
+    const concurrency = 8;
+    let next = 0;
+    let spansAcked = 0;
+    let rejected = 0;
+    const deadline = Date.now() + options.seconds * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < deadline && next < bodies.length) {
+          const b = bodies[next++]!;
+          const status = await send(agent, url, b);
+          if (status === 200) spansAcked += b.spans;
+          else {
+            rejected++;
+            next--; // retry the same body, as a collector would
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }),
+    );
+    const sustainedS = (performance.now() - t0) / 1000;
+    const sustained = spansAcked / sustainedS;
+
+    // 2. Ack latency at half that rate, open loop (requests start on schedule whether or not earlier ones finished).
+    const spansPerBody = perRequest;
+    const targetReqPerS = sustained / 2 / spansPerBody;
+    const latencies: number[] = [];
+    const latencySeconds = Math.min(10, options.seconds);
+    const count = Math.max(20, Math.floor(targetReqPerS * latencySeconds));
+    const tracesOnly = bodies.filter((b) => b.spans > 0);
+    const start = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = start + (i * 1000) / targetReqPerS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const b = tracesOnly[i % tracesOnly.length]!;
+      const s = performance.now();
+      inflight.push(send(agent, url, b).then(() => void latencies.push(performance.now() - s)));
+    }
+    await Promise.all(inflight);
+    latencies.sort((a, b) => a - b);
+    const metrics = await scrape(svc.adminUrl);
+    const figures = {
+      sustained_spans_per_s: Math.round(sustained),
+      sustained_seconds: Math.round(sustainedS * 10) / 10,
+      requests_retried_503_429: rejected,
+      latency_at_rate_spans_per_s: Math.round(targetReqPerS * spansPerBody),
+      ack_latency_ms: {
+        p50: Math.round(percentile(latencies, 50) * 10) / 10,
+        p99: Math.round(percentile(latencies, 99) * 10) / 10,
+        max: Math.round(latencies[latencies.length - 1]! * 10) / 10,
+      },
+      spans_per_request: perRequest,
+      open_windows_at_end: metricValue(metrics, 'feedback_loop_join_open_windows'),
+      service_peak_rss_mib: Math.round(peakRss),
+    };
+    report('http-file', figures, { dir: options.out, quiet: options.quiet });
+    return figures;
+  } finally {
+    clearInterval(rssTimer);
+    agent.destroy();
+    await svc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  run({
+    seconds: Number(arg('seconds', '20')),
+    interactions: Number(arg('interactions', '20000')),
+    out: process.argv.includes('--out') ? arg('out', '') : undefined,
+  }).catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
