@@ -13,6 +13,8 @@ import { createNormalizer } from '../stages/normalize';
 import { createRedactor } from '../stages/redact';
 import { otlpHttpReceiverFactory } from '../sources/otlp-http';
 import { fileSinkFactory } from '../sinks/file';
+import { kafkaSinkFactory } from '../sinks/kafka';
+import { kafkaSourceFactory } from '../sources/kafka';
 import { errorMessage } from './errors';
 
 export interface ServiceOptions {
@@ -48,8 +50,12 @@ export class Service {
     const metrics = options.metrics ?? new Metrics({ processMetrics: true });
     const ctx: ComponentContext = { logger: options.logger, metrics, clock: options.clock ?? systemClock };
     const env = await resolveHmacKey(config, options.env, options.logger);
-    const store = new StateStore(join(config.service.data_dir, 'state'), { sync: config.join.store_sync });
-    const sink = fileSinkFactory.create(config.sinks.file, ctx);
+    const store = new StateStore(join(config.service.data_dir, 'state'), {
+      sync: config.join.store_sync,
+      writeBufferBytes: config.join.store_write_buffer,
+      cacheBytes: config.join.store_cache,
+    });
+    const sink = config.sinks.kafka.enabled ? kafkaSinkFactory.create(config.sinks.kafka, ctx) : fileSinkFactory.create(config.sinks.file, ctx);
     const outbox = new Outbox(store, sink, ctx, { chunk: 500, maxBacklog: 200_000 });
     const joinStage = new JoinStage(config.join, store, outbox, keepAll, ctx, config.redact.policy_version);
     const ingest = new Ingest(
@@ -62,6 +68,7 @@ export class Service {
     );
     const sources: Lifecycle[] = [];
     if (config.sources.otlp_http.enabled) sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx));
+    if (config.sources.kafka.enabled) sources.push(kafkaSourceFactory.create(config.sources.kafka, ingest, ctx));
     const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined);
     if (config.telemetry.admin.enabled) {
       (service as { admin: AdminServer | undefined }).admin = new AdminServer(

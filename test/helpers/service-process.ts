@@ -35,7 +35,7 @@ export interface ServiceProcess {
  * Runs the real CLI as a child process on a temp data dir, with `extraYaml`
  * appended to a config that points every port at a free loopback port.
  */
-export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string } = {}): Promise<ServiceProcess> {
+export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-'));
   const otlpPort = await freePort();
   const adminPort = await freePort();
@@ -54,7 +54,7 @@ ${extraYaml}`;
   writeFileSync(configFile, config);
   const logFile = join(dir, `service-${otlpPort}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'start', '--config', configFile], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, FEEDBACK_LOOP_HMAC_KEY: 'test-hmac-key-0123456789abcdef0123456789', ...opts.env },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, section } from '../../config/types';
+import { byteSize, duration, section } from '../../config/types';
 
 export const joinConfigSchema = section({
   window: duration.pipe(z.number().positive('must be greater than zero')).prefault('24h').describe('How long a window stays open after its last event.'),
@@ -25,6 +25,10 @@ export const joinConfigSchema = section({
       .default(0.5)
       .describe('Trigram similarity of the two prompts at or above which the new one counts as a retry (reformulation) of the previous.'),
   }),
+  store_write_buffer: byteSize
+    .prefault('64MiB')
+    .describe('LevelDB memtable size. Larger absorbs bursts without write stalls; costs up to twice this in memory.'),
+  store_cache: byteSize.prefault('16MiB').describe('LevelDB block cache for reading windows back.'),
   store_sync: z
     .boolean()
     .default(false)

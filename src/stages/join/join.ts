@@ -65,6 +65,8 @@ export class JoinStage {
   private readonly m;
   private watermarkMs = 0;
   private openWindows = 0;
+  private pending: Array<{ items: RedactedEvent[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private groupScheduled = false;
 
   constructor(
     private readonly config: JoinConfig,
@@ -107,10 +109,33 @@ export class JoinStage {
     return this.openWindows;
   }
 
-  /** Makes the events durable in their windows. Resolves when they are on disk. */
+  /**
+   * Makes the events durable in their windows. Resolves when they are on disk.
+   * Group commit: calls that arrive while the store is busy are merged into one
+   * batch, so concurrent requests share one read pass and one write.
+   */
   accept(items: RedactedEvent[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    return this.store.exclusive(() => this.acceptLocked(items));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ items, resolve, reject });
+      if (!this.groupScheduled) {
+        this.groupScheduled = true;
+        void this.store.exclusive(() => this.commitGroup());
+      }
+    });
+  }
+
+  private async commitGroup(): Promise<void> {
+    this.groupScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    const items = group.length === 1 ? group[0]!.items : group.flatMap((g) => g.items);
+    try {
+      await this.acceptLocked(items);
+      for (const g of group) g.resolve();
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    }
   }
 
   private async acceptLocked(items: RedactedEvent[]): Promise<void> {

@@ -58,6 +58,10 @@ export const decode = <T>(buf: Buffer): T => deserialize(buf) as T;
 export interface StoreOptions {
   /** fsync each batch: survives power loss, not just process death. */
   sync: boolean;
+  /** LevelDB memtable size. Larger means fewer level-0 files and fewer write stalls under load. */
+  writeBufferBytes?: number;
+  /** LevelDB block cache. */
+  cacheBytes?: number;
 }
 
 export class StateStore {
@@ -73,8 +77,8 @@ export class StateStore {
       keyEncoding: 'utf8',
       valueEncoding: 'buffer',
       // Bounded memory however many windows are open.
-      cacheSize: 16 * 1024 * 1024,
-      writeBufferSize: 8 * 1024 * 1024,
+      cacheSize: options.cacheBytes ?? 16 * 1024 * 1024,
+      writeBufferSize: options.writeBufferBytes ?? 64 * 1024 * 1024,
       compression: true,
     });
   }

@@ -258,6 +258,16 @@ describe('join', () => {
     }
   });
 
+  test('concurrent accepts are committed together and each resolves once durable', async () => {
+    const ids = Array.from({ length: 20 }, () => interaction());
+    await Promise.all(ids.map((i) => r.send(i, feedback({ target: { requestId: i.requestId } }))));
+    assert.equal(r.join.open(), 20);
+    const received = await r.metrics.value('feedback_loop_component_received_items_total', { component: 'join' });
+    assert.equal(received, 40);
+    await r.closeAll();
+    assert.equal(records(r.sink.topic('labeled_interactions')).filter((x) => x.feedback.length === 1).length, 20);
+  });
+
   test('state survives a restart: windows are on disk, not in the heap', async () => {
     const i = interaction();
     await r.send(i, feedback({ target: { requestId: i.requestId } }));
