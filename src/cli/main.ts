@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The command-line entry point: the only module that exits the process.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { Service } from '../pipeline/service';
+import { formatSimulations, simulate } from '../pipeline/simulate';
 import { createLogger } from '../telemetry';
 import { errorMessage } from '../pipeline/errors';
 
@@ -13,6 +14,11 @@ const USAGE = `feedback-loop — joins GenAI traces with their feedback, redacts
 Usage:
   feedback-loop start [--config FILE]      run the service (default config/default.yaml)
   feedback-loop validate FILE [FILE…]      check config files; lists every problem, exits 1 if any
+  feedback-loop simulate --config NEW [--baseline CURRENT] [--json] CAPTURE…
+                                           replay captured OTLP (JSON lines or protobuf, e.g. the
+                                           collector's file exporter) through the pipeline without
+                                           writing; print volumes per route, policy hits and the
+                                           label mix, side by side with CURRENT when given
   feedback-loop --version | --help
 `;
 
@@ -55,7 +61,21 @@ async function start(configPath: string): Promise<number> {
   });
   await service.start();
   logger.info({ config: configPath, version: version() }, 'otel-feedback-loop started');
+  // Live reload of policy: on SIGHUP, and when the file changes (polled, so an
+  // editor that replaces the file is seen too).
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (why: string) => {
+    reloading = reloading.then(() => {
+      logger.info({ why, config: configPath }, 'reloading config');
+      return service.reload(configPath);
+    });
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  watchFile(configPath, { interval: 1000, persistent: false }, (cur, prev) => {
+    if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) reload('file changed');
+  });
   const code = await done;
+  unwatchFile(configPath);
   logger.flush();
   return code;
 }
@@ -78,12 +98,27 @@ function validate(files: string[]): number {
   return failed ? 1 : 0;
 }
 
+async function simulateCommand(configPath: string | undefined, baseline: string | undefined, files: string[], json: boolean): Promise<number> {
+  if (!configPath || files.length === 0) {
+    process.stderr.write('simulate: needs --config FILE and at least one capture file\n');
+    return 2;
+  }
+  const runs = baseline ? [['current', baseline] as const, ['new', configPath] as const] : [['config', configPath] as const];
+  const sims = [];
+  for (const [name, file] of runs) sims.push(await simulate(`${name} (${file})`, loadConfig(file), files));
+  process.stdout.write(json ? `${JSON.stringify(sims, null, 2)}\n` : `${formatSimulations(sims)}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
+      baseline: { type: 'string' },
+      current: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -102,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
       return start(values.config ?? rest[0] ?? 'config/default.yaml');
     case 'validate':
       return validate(values.config ? [values.config, ...rest] : rest);
+    case 'simulate':
+      return simulateCommand(values.config, values.baseline ?? values.current, rest, values.json ?? false);
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

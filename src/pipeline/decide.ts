@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { DeadLetter, LabeledRecord } from '../model';
+import type { DeadLetter } from '../model';
 import type { OutboxDraft } from './outbox';
-import { deadLetterToAvro, labeledRecordToAvro } from '../sinks/avro/convert';
+import { deadLetterToAvro } from '../sinks/avro/convert';
 
-// Until the label and sample stages land (issue: labels, sampling and
-// routing), every joined record is kept with probability 1 and routed to the
-// full labeled stream; orphaned feedback goes to its own topic.
-
-export function keepAll(record: LabeledRecord): OutboxDraft[] {
-  const topic = record.interaction ? 'labeled_interactions' : 'orphaned_feedback';
-  record.sampling = { probability: 1, policy: 'always', routes: [topic] };
-  return [{ topic, key: record.requestId, recordId: record.recordId, value: labeledRecordToAvro(record), timeMs: record.emittedMs }];
-}
+// Dead letters skip label/sample/route: they are written as they are.
 
 export function deadLetterDraft(dl: DeadLetter): OutboxDraft {
   const value = deadLetterToAvro(dl);

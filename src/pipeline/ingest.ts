@@ -28,13 +28,18 @@ export class Ingest implements IngestConsumer {
 
   constructor(
     private readonly normalize: NormalizeStage,
-    private readonly redactor: RedactStage,
+    private redactor: RedactStage,
     private readonly join: JoinStage,
     private readonly outbox: Outbox,
     ctx: ComponentContext,
     private readonly retryAfterSeconds: number,
   ) {
     this.counters = ctx.metrics.component('ingest');
+  }
+
+  /** Swaps the redaction policy (live reload); the next request uses the new one. */
+  setRedactor(redactor: RedactStage): void {
+    this.redactor = redactor;
   }
 
   /** Stop taking input (shutdown): receivers answer 503 from now on. */

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config';
@@ -35,6 +34,8 @@ export interface ReplayOptions {
   files: string[];
 }
 
+const SIMULATION_KEY = 'otel-feedback-loop-simulation-pseudonym-key';
+
 function latestEventMs(events: PipelineEvent[]): number {
   let t = 0;
   for (const e of events) {
@@ -49,9 +50,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayCounts> {
   const dir = mkdtempSync(join(tmpdir(), 'feedback-loop-simulate-'));
   const clock = new FakeClock(0);
   const ctx: ComponentContext = { logger: silentLogger(), metrics: new Metrics(), clock };
-  // Nothing leaves a simulation, so an ephemeral pseudonym key is fine when none is set.
+  // Nothing leaves a simulation, so a fixed key is fine when none is set — and
+  // it must be the same for every run being compared, or pseudonymized ids
+  // (and with them the train/eval split by user) would differ between columns.
   const env = { ...process.env };
-  env[config.redact.hmac_key_env] ??= randomBytes(32).toString('hex');
+  env[config.redact.hmac_key_env] ??= SIMULATION_KEY;
   const normalizer = createNormalizer(config.normalize);
   const redactor = createRedactor(config.redact, env);
   const store = new StateStore(dir, { sync: false });

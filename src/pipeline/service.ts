@@ -7,7 +7,8 @@ import { StateStore } from '../stages/join/store';
 import { JoinStage } from '../stages/join/join';
 import { Outbox } from './outbox';
 import { Ingest } from './ingest';
-import { keepAll } from './decide';
+import { createDecider, type Decider } from '../stages/sample';
+import { ConfigError, loadConfig } from '../config';
 import { resolveHmacKey } from './secrets';
 import { createNormalizer } from '../stages/normalize';
 import { createRedactor } from '../stages/redact';
@@ -16,6 +17,17 @@ import { fileSinkFactory } from '../sinks/file';
 import { kafkaSinkFactory } from '../sinks/kafka';
 import { kafkaSourceFactory } from '../sources/kafka';
 import { errorMessage } from './errors';
+
+/** Sections that take effect on reload; anything else needs a restart. */
+const RELOADABLE = ['label', 'sample', 'redact'] as const;
+
+export interface ReloadResult {
+  ok: boolean;
+  /** Validation problems, when the new config was rejected. */
+  problems?: string[];
+  /** Top-level sections that changed but need a restart to take effect. */
+  needsRestart: string[];
+}
 
 export interface ServiceOptions {
   logger: Logger;
@@ -33,9 +45,12 @@ export class Service {
   private sweeping: Promise<unknown> | undefined;
   private started = false;
   private stopped: Promise<void> | undefined;
+  private decider!: Decider;
+  private readonly reloads;
+  private env: NodeJS.ProcessEnv = {};
 
   private constructor(
-    readonly config: Config,
+    public config: Config,
     readonly ctx: ComponentContext,
     readonly store: StateStore,
     readonly sink: Sink,
@@ -44,7 +59,13 @@ export class Service {
     readonly ingest: Ingest,
     readonly sources: Lifecycle[],
     readonly admin: AdminServer | undefined,
-  ) {}
+  ) {
+    this.reloads = {
+      total: ctx.metrics.counter('feedback_loop_config_reloads_total', 'Config reloads, by result (success, failure).', ['result']),
+      lastOk: ctx.metrics.gauge('feedback_loop_config_last_reload_successful', '1 if the last config reload succeeded (or none was tried), else 0.'),
+    };
+    this.reloads.lastOk.set(1);
+  }
 
   static async create(config: Config, options: ServiceOptions): Promise<Service> {
     const metrics = options.metrics ?? new Metrics({ processMetrics: true });
@@ -57,7 +78,8 @@ export class Service {
     });
     const sink = config.sinks.kafka.enabled ? kafkaSinkFactory.create(config.sinks.kafka, ctx) : fileSinkFactory.create(config.sinks.file, ctx);
     const outbox = new Outbox(store, sink, ctx, { chunk: 500, maxBacklog: 200_000 });
-    const joinStage = new JoinStage(config.join, store, outbox, keepAll, ctx, config.redact.policy_version);
+    const decider = createDecider({ label: config.label, sample: config.sample }, ctx);
+    const joinStage = new JoinStage(config.join, store, outbox, (r) => decider.decide(r), ctx, config.redact.policy_version);
     const ingest = new Ingest(
       createNormalizer(config.normalize),
       createRedactor(config.redact, env),
@@ -70,6 +92,8 @@ export class Service {
     if (config.sources.otlp_http.enabled) sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx));
     if (config.sources.kafka.enabled) sources.push(kafkaSourceFactory.create(config.sources.kafka, ingest, ctx));
     const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined);
+    service.decider = decider;
+    service.env = options.env;
     if (config.telemetry.admin.enabled) {
       (service as { admin: AdminServer | undefined }).admin = new AdminServer(
         config.telemetry.admin.endpoint,
@@ -104,6 +128,56 @@ export class Service {
       { openWindows: this.join.open(), outboxBacklog: this.outbox.backlog(), dataDir: this.config.service.data_dir },
       'pipeline started',
     );
+  }
+
+  /** The current label/sample/route plan, in words. */
+  describePolicy(): string {
+    return this.decider.describe();
+  }
+
+  /**
+   * Re-reads the config file and applies what can change live — label,
+   * sample/route and redaction policy. The new config is validated first; an
+   * invalid one is rejected with its problems and the running policy is kept.
+   * Open windows are untouched (they live in the store). Budgets and
+   * near-duplicate memory start afresh with the new plan.
+   */
+  async reload(path: string): Promise<ReloadResult> {
+    let next: Config;
+    try {
+      next = loadConfig(path, this.env);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems.map((p) => `${p.path || '(root)'}: ${p.message}`) : [errorMessage(err)];
+      return this.reloadFailed(path, problems);
+    }
+    const needsRestart = (Object.keys(next) as Array<keyof Config>).filter(
+      (k) => !(RELOADABLE as readonly string[]).includes(k) && JSON.stringify(next[k]) !== JSON.stringify(this.config[k]),
+    );
+    try {
+      const env = await resolveHmacKey(next, this.env, this.ctx.logger);
+      const redactor = createRedactor(next.redact, env);
+      const decider = createDecider({ label: next.label, sample: next.sample }, this.ctx);
+      // Swap between two store sections, so no batch sees half of each policy.
+      await this.store.exclusive(async () => {
+        this.ingest.setRedactor(redactor);
+        this.join.setDecide((r) => decider.decide(r));
+      });
+      this.decider = decider;
+      this.config = { ...this.config, label: next.label, sample: next.sample, redact: next.redact };
+    } catch (err) {
+      return this.reloadFailed(path, [errorMessage(err)]);
+    }
+    this.reloads.total.labels('success').inc();
+    this.reloads.lastOk.set(1);
+    this.ctx.logger.info({ config: path, needsRestart }, needsRestart.length ? 'config reloaded; some changes need a restart' : 'config reloaded');
+    return { ok: true, needsRestart };
+  }
+
+  private reloadFailed(path: string, problems: string[]): ReloadResult {
+    this.reloads.total.labels('failure').inc();
+    this.reloads.lastOk.set(0);
+    this.ctx.logger.error({ config: path, problems }, 'config reload rejected; the running config is kept');
+    return { ok: false, problems, needsRestart: [] };
   }
 
   /** Close due windows and retry/prune the outbox; never overlaps itself. */

@@ -20,6 +20,9 @@ export async function freePort(): Promise<number> {
 
 export interface ServiceProcess {
   dir: string;
+  /** The config file the service runs on, and its ports/dirs part, for tests that rewrite it. */
+  configFile?: string;
+  baseYaml?: string;
   otlpUrl: string;
   adminUrl: string;
   outDir: string;
@@ -39,7 +42,7 @@ export async function startService(extraYaml: string, opts: { dir?: string; env?
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-'));
   const otlpPort = await freePort();
   const adminPort = await freePort();
-  const config = `service:
+  const baseYaml = `service:
   data_dir: ${join(dir, 'data')}
   shutdown_grace: 20s
 sources:
@@ -49,7 +52,8 @@ telemetry:
   log_level: ${opts.logLevel ?? 'info'}
   admin:
     endpoint: 127.0.0.1:${adminPort}
-${extraYaml}`;
+`;
+  const config = baseYaml + extraYaml;
   const configFile = join(dir, `config-${otlpPort}.yaml`);
   writeFileSync(configFile, config);
   const logFile = join(dir, `service-${otlpPort}.log`);
@@ -62,6 +66,8 @@ ${extraYaml}`;
   const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
   const sp: ServiceProcess = {
     dir,
+    configFile,
+    baseYaml,
     otlpUrl: `http://127.0.0.1:${otlpPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     outDir: join(dir, 'out'),

@@ -72,7 +72,7 @@ export class JoinStage {
     private readonly config: JoinConfig,
     private readonly store: StateStore,
     private readonly outbox: Outbox,
-    private readonly decide: Decide,
+    private decide: Decide,
     private readonly ctx: ComponentContext,
     private readonly policyVersion: string,
   ) {
@@ -97,6 +97,11 @@ export class JoinStage {
         [0.01, 0.05, 0.1, 0.5, 1, 5, 60, 600, 3600, 86400],
       ),
     };
+  }
+
+  /** Swaps the label/sample/route step (live reload); windows in flight are untouched. */
+  setDecide(decide: Decide): void {
+    this.decide = decide;
   }
 
   /** Restores the open-window count (kept in the store with every batch) so the gauge is right after a restart. */
