@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { Service } from '../pipeline/service';
 import { formatSimulations, simulate } from '../pipeline/simulate';
-import { createLogger } from '../telemetry';
+import { createLogger, Metrics, silentLogger, systemClock } from '../telemetry';
+import { createDecider } from '../stages/sample';
 import { errorMessage } from '../pipeline/errors';
 
 const USAGE = `feedback-loop — joins GenAI traces with their feedback, redacts PII, emits Avro records
@@ -88,7 +89,10 @@ function validate(files: string[]): number {
   let failed = 0;
   for (const f of files) {
     try {
-      loadConfig(f);
+      const config = loadConfig(f);
+      // Building the policy plan catches what the schema alone cannot see,
+      // e.g. a label policy naming a dimension the labeler does not know.
+      createDecider({ label: config.label, sample: config.sample }, { logger: silentLogger(), metrics: new Metrics(), clock: systemClock });
       process.stdout.write(`${f}: ok\n`);
     } catch (err) {
       failed++;

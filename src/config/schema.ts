@@ -5,9 +5,11 @@ import { kafkaSourceConfigSchema } from '../sources/kafka/config';
 import { normalizeConfigSchema } from '../stages/normalize/config';
 import { redactConfigSchema } from '../stages/redact/config';
 import { joinConfigSchema } from '../stages/join/config';
+import { labelConfigSchema } from '../stages/label/config';
+import { sampleConfigSchema } from '../stages/sample/config';
 import { fileSinkConfigSchema } from '../sinks/file/config';
 import { kafkaSinkConfigSchema } from '../sinks/kafka/config';
-import { telemetryConfigSchema } from '../telemetry/config';
+import { selfTracingProblems, telemetryConfigSchema } from '../telemetry/config';
 
 // The whole config reads like the data flow: sources → stages → sinks.
 export const configSchema = z
@@ -23,6 +25,8 @@ export const configSchema = z
     normalize: normalizeConfigSchema,
     redact: redactConfigSchema,
     join: joinConfigSchema,
+    label: labelConfigSchema,
+    sample: sampleConfigSchema,
     sinks: section({
       file: fileSinkConfigSchema,
       kafka: kafkaSinkConfigSchema,
@@ -33,6 +37,11 @@ export const configSchema = z
     // Cross-field rules live here, in one place.
     if (!cfg.sources.otlp_http?.enabled && !cfg.sources.kafka?.enabled) {
       ctx.addIssue({ code: 'custom', path: ['sources'], message: 'enable at least one source (otlp_http or kafka)' });
+    }
+    if (cfg.telemetry?.self_tracing && cfg.sources?.otlp_http) {
+      for (const p of selfTracingProblems(cfg as Parameters<typeof selfTracingProblems>[0])) {
+        ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
+      }
     }
     const sinks = [cfg.sinks.file?.enabled && 'file', cfg.sinks.kafka?.enabled && 'kafka'].filter(Boolean);
     if (sinks.length !== 1) {

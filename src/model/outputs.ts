@@ -68,7 +68,7 @@ export interface TrainingExample {
   /** Deterministic: the same example emitted twice has the same id. */
   exampleId: string;
   kind: TrainingExampleKind;
-  /** By a stable hash of the request id. */
+  /** By a stable hash of the conversation id, else the user id, else the request id: a conversation never spans both splits. */
   split: TrainingSplit;
   requestId: string;
   recordId: string;

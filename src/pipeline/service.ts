@@ -17,6 +17,7 @@ import { fileSinkFactory } from '../sinks/file';
 import { kafkaSinkFactory } from '../sinks/kafka';
 import { kafkaSourceFactory } from '../sources/kafka';
 import { errorMessage } from './errors';
+import { startSelfTracing, traced, type SelfTracing } from '../telemetry/self-tracing';
 
 /** Sections that take effect on reload; anything else needs a restart. */
 const RELOADABLE = ['label', 'sample', 'redact'] as const;
@@ -59,6 +60,7 @@ export class Service {
     readonly ingest: Ingest,
     readonly sources: Lifecycle[],
     readonly admin: AdminServer | undefined,
+    private readonly tracing: SelfTracing,
   ) {
     this.reloads = {
       total: ctx.metrics.counter('feedback_loop_config_reloads_total', 'Config reloads, by result (success, failure).', ['result']),
@@ -88,10 +90,13 @@ export class Service {
       ctx,
       config.sources.otlp_http.retry_after_seconds,
     );
+    const tracing = startSelfTracing(config, options.logger, metrics);
     const sources: Lifecycle[] = [];
-    if (config.sources.otlp_http.enabled) sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx));
+    if (config.sources.otlp_http.enabled) {
+      sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx, { env: options.env, tracer: tracing.tracer }));
+    }
     if (config.sources.kafka.enabled) sources.push(kafkaSourceFactory.create(config.sources.kafka, ingest, ctx));
-    const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined);
+    const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined, tracing);
     service.decider = decider;
     service.env = options.env;
     if (config.telemetry.admin.enabled) {
@@ -185,8 +190,17 @@ export class Service {
     if (this.sweeping) return;
     this.sweeping = (async () => {
       try {
-        while ((await this.join.sweep()) >= this.config.join.max_windows_per_sweep) {
-          // more due than one batch holds: keep going
+        let closed = await this.join.sweep();
+        if (closed > 0) {
+          // Traced only when it did something, so an idle service emits no spans.
+          await traced(this.tracing.tracer, 'join sweep', async (span) => {
+            while (closed > 0 && closed % this.config.join.max_windows_per_sweep === 0) {
+              const more = await this.join.sweep(); // more due than one batch holds
+              if (more === 0) break;
+              closed += more;
+            }
+            span.setAttribute('feedback_loop.windows_closed', closed);
+          });
         }
         this.outbox.notify();
         await this.outbox.prune();
@@ -205,8 +219,10 @@ export class Service {
   }
 
   private async doShutdown(): Promise<void> {
-    this.ingest.drain();
+    // Sources first: they refuse new requests (503) and let in-flight ones finish
+    // (their data is acknowledged and durable); only then does ingest close.
     for (const s of [...this.sources].reverse()) await s.shutdown();
+    this.ingest.drain();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping;
     if (this.store.isOpen()) {
@@ -221,6 +237,7 @@ export class Service {
     await this.sink.shutdown();
     await this.store.close();
     await this.admin?.shutdown();
+    await this.tracing.shutdown();
     this.ctx.logger.info('shutdown complete');
   }
 }

@@ -2,7 +2,7 @@ import type { IngestConsumer, Lifecycle } from '../../pipeline/contracts';
 import type { ComponentContext } from '../../telemetry';
 import { resolveLimits, type DecodeLimits } from '../../otlp/limits';
 import { otlpHttpConfigSchema, type OtlpHttpConfig } from './config';
-import { COMPONENT, OtlpHttpReceiver } from './receiver';
+import { COMPONENT, OtlpHttpReceiver, type ReceiverOptions } from './receiver';
 
 /** The decoder limits a receiver config implies; the rest keep their defaults (see src/otlp/limits.ts). */
 export function decodeLimitsFor(config: OtlpHttpConfig): Readonly<DecodeLimits> {
@@ -12,6 +12,8 @@ export function decodeLimitsFor(config: OtlpHttpConfig): Readonly<DecodeLimits> 
     maxAttributesPerItem: config.max_attributes_per_item,
     maxValueBytes: config.max_attribute_value_bytes,
     maxAnyValueDepth: config.max_value_depth,
+    maxEventsPerSpan: config.max_events_per_span,
+    maxLinksPerSpan: config.max_links_per_span,
   });
 }
 
@@ -22,8 +24,12 @@ export const otlpHttpReceiverFactory = {
   defaultConfig(): OtlpHttpConfig {
     return otlpHttpConfigSchema.parse(undefined);
   },
-  /** A receiver that hands decoded requests to `consumer`; call start() to listen. */
-  create(config: OtlpHttpConfig, consumer: IngestConsumer, ctx: ComponentContext): OtlpHttpReceiver & Lifecycle {
-    return new OtlpHttpReceiver(config, consumer, ctx, decodeLimitsFor(config));
+  /**
+   * A receiver that hands decoded requests to `consumer`; call start() to
+   * listen. `options.env` is where `auth.bearer_token_env` is looked up,
+   * `options.tracer` the self-tracing tracer (see telemetry/self-tracing.ts).
+   */
+  create(config: OtlpHttpConfig, consumer: IngestConsumer, ctx: ComponentContext, options: ReceiverOptions = {}): OtlpHttpReceiver & Lifecycle {
+    return new OtlpHttpReceiver(config, consumer, ctx, decodeLimitsFor(config), options);
   },
 };

@@ -1,6 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { Counter } from 'prom-client';
+import { ConfigError } from '../../config/load';
 import { parseEndpoint } from '../../config/types';
 import type { IngestConsumer, IngestMeta, IngestResult, Lifecycle } from '../../pipeline/contracts';
 import { PermanentError, RetryableError, errorMessage } from '../../pipeline/errors';
@@ -13,6 +16,9 @@ import type { LogsData, SignalType, TracesData } from '../../otlp/types';
 import { BodyFailure, discardRest, parseContentEncoding, readBody, type Compression } from './body';
 import type { OtlpHttpConfig } from './config';
 import { RateLimitedWarn } from './warn';
+import { authEnabled, createAuthenticator, type Authenticator } from './auth';
+import { tlsServerOptions } from './tls';
+import { NOOP_TRACER } from '../../telemetry/self-tracing';
 
 // OTLP/HTTP per the OTLP spec: POST /v1/traces and /v1/logs, binary protobuf
 // or JSON, optional gzip. The client is acknowledged (200) only once the
@@ -22,6 +28,17 @@ import { RateLimitedWarn } from './warn';
 // by reason — never with its content.
 
 export const COMPONENT = 'otlp_http';
+
+/** google.rpc.Code UNAUTHENTICATED, the Status code for a 401. */
+const RPC_UNAUTHENTICATED = 16;
+
+/** What a receiver takes besides its config; everything defaults for tests. */
+export interface ReceiverOptions {
+  /** Where bearer_token_env is looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Self-tracing: one span per request (default: a tracer that records nothing). */
+  tracer?: Tracer;
+}
 
 const PATHS: Record<string, SignalType> = { '/v1/traces': 'traces', '/v1/logs': 'logs' };
 
@@ -44,6 +61,8 @@ function countItems(signal: SignalType, data: TracesData | LogsData): number {
   return n;
 }
 
+type Server = HttpServer | HttpsServer;
+
 export class OtlpHttpReceiver implements Lifecycle {
   private server: Server | undefined;
   private listening = false;
@@ -55,13 +74,19 @@ export class OtlpHttpReceiver implements Lifecycle {
   private readonly counters: ComponentCounters;
   private readonly requests: Counter<string>;
   private readonly warnings: RateLimitedWarn;
+  private readonly tracer: Tracer;
+  private readonly env: NodeJS.ProcessEnv;
+  private auth: Authenticator | undefined;
 
   constructor(
     private readonly config: OtlpHttpConfig,
     private readonly consumer: IngestConsumer,
     private readonly ctx: ComponentContext,
     private readonly limits: Readonly<DecodeLimits>,
+    options: ReceiverOptions = {},
   ) {
+    this.tracer = options.tracer ?? NOOP_TRACER;
+    this.env = options.env ?? process.env;
     this.counters = ctx.metrics.component(COMPONENT);
     this.requests = ctx.metrics.counter(
       'feedback_loop_otlp_http_requests_total',
@@ -80,15 +105,14 @@ export class OtlpHttpReceiver implements Lifecycle {
     if (this.draining) return Promise.reject(new Error('otlp_http: cannot start after shutdown'));
     if (this.server) return Promise.resolve();
     const { host, port } = parseEndpoint(this.config.endpoint);
-    const requestTimeout = this.config.request_timeout;
-    const server = createServer(
-      {
-        requestTimeout,
-        // Node requires headersTimeout ≤ requestTimeout unless the latter is disabled (0).
-        headersTimeout: requestTimeout === 0 ? 60_000 : Math.min(60_000, requestTimeout),
-      },
-      (req, res) => this.onRequest(req, res),
-    );
+    let server: Server;
+    try {
+      // Token and certificates are read once, here: a problem stops start with a ConfigError naming the key.
+      this.auth = createAuthenticator(this.config.auth, this.env);
+      server = this.createServer();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.server = server;
     return new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
@@ -102,10 +126,38 @@ export class OtlpHttpReceiver implements Lifecycle {
         server.on('error', (err) => this.ctx.logger.error({ component: COMPONENT, err: errorMessage(err) }, 'otlp_http server error'));
         this.listening = true;
         this.boundPort = (server.address() as AddressInfo).port;
-        this.ctx.logger.info({ component: COMPONENT, host, port: this.boundPort }, 'otlp_http listening');
+        this.ctx.logger.info(
+          { component: COMPONENT, host, port: this.boundPort, tls: this.config.tls !== undefined, mtls: this.config.tls?.client_ca_file !== undefined, auth: authEnabled(this.config.auth) ? 'bearer' : 'none' },
+          'otlp_http listening',
+        );
         resolve();
       });
     });
+  }
+
+  private createServer(): Server {
+    const requestTimeout = this.config.request_timeout;
+    const options = {
+      requestTimeout,
+      // Node requires headersTimeout ≤ requestTimeout unless the latter is disabled (0).
+      headersTimeout: requestTimeout === 0 ? 60_000 : Math.min(60_000, requestTimeout),
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
+    if (this.config.tls === undefined) return createServer(options, handler);
+    let server: HttpsServer;
+    try {
+      server = createHttpsServer({ ...tlsServerOptions(this.config.tls), ...options }, handler);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      // e.g. a key that does not match the certificate; OpenSSL's message names no secret.
+      throw new Error(`otlp_http: sources.otlp_http.tls: cannot use the certificate and key: ${errorMessage(err)}`, { cause: err });
+    }
+    // Failed handshakes (wrong CA, no client cert under mTLS, plain HTTP to the TLS port) never reach a handler.
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      this.counters.error('tls_handshake_failed');
+      this.warnings.warn('tls_handshake_failed', { code: err.code ?? 'unknown' }, 'otlp_http: a TLS handshake failed');
+    });
+    return server;
   }
 
   /** Stops taking requests (answering 503 meanwhile), waits for those in flight, closes. Runs once. */
@@ -133,6 +185,13 @@ export class OtlpHttpReceiver implements Lifecycle {
     const encoding = requestEncoding(req.headers['content-type']);
     // Errors are answered in the request's encoding; JSON when it has none we know.
     const answerIn = encoding ?? 'json';
+    const span = this.traceRequest(req, res, signal);
+    // Authentication comes first: an unauthenticated client learns nothing else about the service.
+    const denied = this.auth?.check(req.headers.authorization);
+    if (denied !== undefined) {
+      span.setAttribute('feedback_loop.outcome', denied);
+      return this.unauthorized(req, res, signal ?? 'other', answerIn, denied);
+    }
     if (signal === undefined) {
       return this.fail(res, 'other', answerIn, 404, 'not_found', RPC_CODE.NOT_FOUND, 'not found: OTLP/HTTP serves /v1/traces and /v1/logs');
     }
@@ -165,7 +224,7 @@ export class OtlpHttpReceiver implements Lifecycle {
     }
     // In flight until the consumer is done with it, even if the client has gone: drain waits for that work.
     this.inFlight++;
-    this.handle(req, res, signal, encoding, compression)
+    this.handle(req, res, signal, encoding, compression, span)
       .catch((err: unknown) => {
         // A bug, not bad input: answer 500 rather than leave the client hanging.
         this.warnings.warn('internal', { signal }, `otlp_http internal error: ${errorMessage(err)}`);
@@ -183,7 +242,41 @@ export class OtlpHttpReceiver implements Lifecycle {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, signal: SignalType, encoding: OtlpEncoding, compression: Compression): Promise<void> {
+  /**
+   * One self-tracing span per request, ended when the answer is sent (or the
+   * connection drops). Attributes are counts, sizes and codes — never content —
+   * and none is a gen_ai.*, llm.* or ai.* key, so if these spans ever come
+   * back through a collector the normalizer drops them as not_genai.
+   */
+  private traceRequest(req: IncomingMessage, res: ServerResponse, signal: SignalType | undefined): Span {
+    const span = this.tracer.startSpan(`otlp_http ${signal ?? 'other'}`, {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': req.method ?? '',
+        'feedback_loop.signal': signal ?? 'other',
+        'feedback_loop.component': COMPONENT,
+      },
+    });
+    if (!span.isRecording()) return span;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared)) span.setAttribute('http.request.body.size', declared);
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (!res.writableFinished) span.setAttribute('feedback_loop.outcome', 'connection_closed');
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    return span;
+  }
+
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: SignalType,
+    encoding: OtlpEncoding,
+    compression: Compression,
+    span: Span,
+  ): Promise<void> {
     let body: Buffer;
     try {
       body = await readBody(req, compression, {
@@ -217,6 +310,8 @@ export class OtlpHttpReceiver implements Lifecycle {
     }
     const items = countItems(signal, data);
     this.counters.received(items);
+    span.setAttribute('feedback_loop.items', items);
+    span.setAttribute('feedback_loop.decoded_bytes', body.length);
     if (items === 0) return this.ok(res, signal, encoding, undefined);
 
     let result: IngestResult;
@@ -232,6 +327,8 @@ export class OtlpHttpReceiver implements Lifecycle {
       }
       throw err;
     }
+    span.setAttribute('feedback_loop.accepted', result.accepted);
+    span.setAttribute('feedback_loop.rejected', result.rejected);
     if (result.accepted > 0) this.counters.emitted(result.accepted);
     if (result.rejected > 0) this.counters.error('rejected_by_pipeline', result.rejected);
     this.ok(res, signal, encoding, result);
@@ -239,6 +336,18 @@ export class OtlpHttpReceiver implements Lifecycle {
 
   private meta(encoding: OtlpEncoding): IngestMeta {
     return { source: COMPONENT, encoding: CONTENT_TYPE[encoding], receivedMs: this.ctx.clock.now() };
+  }
+
+  /** 401 with a challenge; the body the client still sends is read and dropped (bounded), never looked at. */
+  private unauthorized(req: IncomingMessage, res: ServerResponse, signal: SignalType | 'other', encoding: OtlpEncoding, reason: string): void {
+    const declared = Number(req.headers['content-length']);
+    const cut = declared > this.config.max_request_bytes;
+    if (!cut) discardRest(req, this.config.max_request_bytes);
+    const challenge = reason === 'auth_missing' ? 'Bearer realm="otlp"' : 'Bearer realm="otlp", error="invalid_token"';
+    const headers: Record<string, string> = { 'WWW-Authenticate': challenge };
+    if (cut) headers['Connection'] = 'close';
+    const message = reason === 'auth_missing' ? 'authentication required: send Authorization: Bearer <token>' : 'invalid bearer token';
+    this.fail(res, signal, encoding, 401, reason, RPC_UNAUTHENTICATED, message, 1, headers);
   }
 
   /** Dead-letters a body that cannot be decoded, then answers 400. */

@@ -36,6 +36,20 @@ function stringEnd(src: string, i: number): number {
   }
 }
 
+/** Like stringEnd, as end * 2 + 1 if the string has an escape, end * 2 if not. */
+function stringToken(src: string, i: number): number {
+  let k = i + 1;
+  let escaped = 0;
+  for (;;) {
+    const c = src.charCodeAt(k);
+    if (c === 34) return (k + 1) * 2 + escaped;
+    if (c === 92) {
+      escaped = 1;
+      k += 2;
+    } else k++;
+  }
+}
+
 /** End of the object or array opening at i (input known to be valid JSON). */
 function compositeEnd(src: string, i: number): number {
   let depth = 0;
@@ -103,8 +117,10 @@ export function redactJson(src: string, hooks: JsonHooks): string | null {
       expectKey = false;
       i++;
     } else if (c === 34) {
-      const e = stringEnd(src, i);
-      const decoded = JSON.parse(src.slice(i, e)) as string;
+      const token = stringToken(src, i);
+      const e = token >>> 1;
+      // Without an escape the text between the quotes is the string itself (src is valid JSON).
+      const decoded = token & 1 ? (JSON.parse(src.slice(i, e)) as string) : src.slice(i + 1, e - 1);
       if (inObject && expectKey) {
         keyBlocked = hooks.blockedKey(decoded);
         const r = hooks.text(decoded);

@@ -86,7 +86,31 @@ const PARAM_KEYS = new Set([
 
 type Obj = Record<string, unknown>;
 
+const MAX_CACHED_KEYS = 4096;
+
+/**
+ * A key worth remembering: short, and only letters, "_", "." and "-". Keys with
+ * digits, "@", spaces or other characters (an email or phone used as a map key,
+ * a sentence) are checked afresh each time and never kept.
+ */
+function isPlainKeyName(key: string): boolean {
+  if (key.length === 0 || key.length > 64) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 46 || c === 45)) return false;
+  }
+  return true;
+}
+
 export class PlanRedactor implements Redactor {
+  /**
+   * blocked_key_patterns verdicts by key. The same attribute and JSON key names
+   * (customer_email, order_id…) come back in every event, and each verdict runs
+   * every pattern on the NFA engine. Bounded, and only for plain names (see
+   * isPlainKeyName), so no value-like key is kept beyond its event.
+   */
+  private readonly blockedKeys = new Map<string, boolean>();
+
   constructor(private readonly plan: RedactPlan) {}
 
   redact(event: PipelineEvent): { event: PipelineEvent; summary: RedactionSummary } {
@@ -268,7 +292,17 @@ export class PlanRedactor implements Redactor {
   }
 
   private blockedKey(key: string): boolean {
-    return this.plan.keyRules.blockedKeyPatterns.some((p) => p.test(key));
+    const cacheable = isPlainKeyName(key);
+    if (cacheable) {
+      const known = this.blockedKeys.get(key);
+      if (known !== undefined) return known;
+    }
+    const blocked = this.plan.keyRules.blockedKeyPatterns.some((p) => p.test(key));
+    if (cacheable) {
+      if (this.blockedKeys.size >= MAX_CACHED_KEYS) this.blockedKeys.clear();
+      this.blockedKeys.set(key, blocked);
+    }
+    return blocked;
   }
 
   private optionalText<T extends object>(out: T, key: keyof T & string, value: unknown, ctx: EventContext): void {
@@ -303,7 +337,11 @@ export class PlanRedactor implements Redactor {
   private copyKnown(obj: Obj, known: ReadonlySet<string>, ctx: EventContext, where = ''): Obj {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ShapeError(`${where || 'event'} is not an object`);
     const out: Obj = {};
-    for (const [k, v] of Object.entries(obj)) {
+    // Object.keys and a lookup rather than Object.entries: no pair arrays on the hot path.
+    const keys = Object.keys(obj);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = obj[k];
       if (known.has(k)) out[k] = v;
       else out[k] = this.generic(v, ctx, 0, where ? `${where}.${k}` : k);
     }

@@ -7,6 +7,7 @@ import { findNumeric } from './detectors/numeric';
 import { findColonAddresses, findDashMacs, findEmails, findUrlCredentials } from './detectors/network';
 import { findApiKeys, findBearerTokens, findJwts, findLoginPasswordFlags, findPrivateKeys, findSecretAssignments } from './detectors/secrets';
 import type { EnabledSet, Span } from './detectors/span';
+import { F_AT, F_COLON, F_DASH, F_DASHES, F_FLAG_P, F_JWT, F_SCHEME, prescan } from './prescan';
 
 export type { Span } from './detectors/span';
 
@@ -27,20 +28,23 @@ export function createScanner(enabled: EnabledSet, custom: readonly CompiledCust
     detect(text: string): Span[] {
       const out: Span[] = [];
       if (text.length === 0) return out;
-      if (pem) findPrivateKeys(text, out);
-      if (jwt) findJwts(text, out);
-      if (urls) findUrlCredentials(text, out);
-      if (keys) findApiKeys(text, enabled, out);
-      if (bearer) findBearerTokens(text, out);
+      // One pass finds every detector's candidates; a detector whose anchor is absent is skipped.
+      const scan = prescan(text);
+      const f = scan.features;
+      if (pem && f & F_DASHES) findPrivateKeys(text, out);
+      if (jwt && f & F_JWT) findJwts(text, out);
+      if (urls && f & F_SCHEME) findUrlCredentials(text, out);
+      if (keys && scan.keys.length > 0) findApiKeys(text, enabled, out, scan);
+      if (bearer && scan.bearers.length > 0) findBearerTokens(text, out, scan);
       if (secret) {
-        findSecretAssignments(text, out);
-        findLoginPasswordFlags(text, out);
+        if (scan.names.length > 0) findSecretAssignments(text, out, scan);
+        if (f & F_FLAG_P) findLoginPasswordFlags(text, out);
       }
       for (const c of custom) c.find(text, out);
-      if (email) findEmails(text, out);
-      if (numeric) findNumeric(text, enabled, out);
-      if (colon) findColonAddresses(text, enabled, out);
-      if (mac) findDashMacs(text, out);
+      if (email && f & F_AT) findEmails(text, out);
+      if (numeric) findNumeric(text, enabled, out, scan);
+      if (colon && f & F_COLON) findColonAddresses(text, enabled, out);
+      if (mac && f & F_DASH) findDashMacs(text, out);
       return resolve(out, text.length);
     },
   };

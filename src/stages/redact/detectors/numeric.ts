@@ -1,5 +1,5 @@
 // Numbers that are PII: payment cards, IBANs, US SSNs, IPv4 addresses and phone
-// numbers. One pass splits the text into runs of ASCII digits ("groups"); each
+// numbers. The prescan splits the text into runs of ASCII digits ("groups"); each
 // detector then looks at a bounded number of consecutive groups and the one to
 // three separator characters between them. Every group is the start of at most
 // one bounded attempt per detector, so the whole family is linear in the text.
@@ -7,6 +7,7 @@
 import { IBAN_LENGTHS, ibanValid, luhnValid, ssnValid } from '../checksums';
 import { PRIORITY } from '../entities';
 import { at, isAlnum, isAlpha, isDigit, isUpper, isWord } from '../chars';
+import type { Prescan } from '../prescan';
 import type { EnabledSet, Span } from './span';
 
 const MAX_GAP = 3;
@@ -18,25 +19,37 @@ const SEP_KIND: Record<string, number> = Object.fromEntries(
   [...PHONE_GAPS].map((g) => [g, (g.includes('-') ? 1 : 0) | (g.includes('.') ? 2 : 0) | (g.includes('/') ? 4 : 0)]),
 );
 
+/** Words by their first code unit. */
+type WordList = ReadonlyMap<number, readonly string[]>;
+function wordList(words: readonly string[]): WordList {
+  const byFirst = new Map<number, string[]>();
+  for (const w of words) {
+    const list = byFirst.get(w.charCodeAt(0)) ?? [];
+    list.push(w);
+    byFirst.set(w.charCodeAt(0), list);
+  }
+  return byFirst;
+}
+
 /**
  * Words that make a bare run of digits a phone number. They must start a word
  * ("hotel 1234567" is not a phone); checked in the few characters before the number.
  */
-const PHONE_WORDS = [
+const PHONE_WORDS = wordList([
   'phone', 'tel', 'call', 'mobile', 'mob', 'cell', 'fax', 'whatsapp', 'sms', 'text me', 'ring',
   'telefon', 'rufnummer', 'handy', 'anrufen', 'téléphone', 'tél', 'portable', 'appelez', 'teléfono',
   'telefono', 'telefone', 'celular', 'móvil', 'movil', 'llame', 'ligue', 'cellulare', 'chiama',
   'telefoon', 'bel', 'telefonu', 'nummer', 'número', 'numero', 'numéro',
   'телефон', 'тел', 'звоните', '電話', '携帯', '电话', '手机', '전화', '휴대폰',
-];
-const SSN_WORDS = ['ssn', 'social security', 'soc sec', 'sozialversicherungs'];
+]);
+const SSN_WORDS = wordList(['ssn', 'social security', 'soc sec', 'sozialversicherungs']);
 const VERSION_WORDS = /(?:^|[^a-z])(?:v|ver|version|release|build|rev|revision|firmware|fw)\.?\s*$/;
 
 /**
  * A word from `words` starts a word in the `window` characters before pos, with no digit
  * between it and pos: "Tel: 555 0199" counts, "电话 +86 … 订单号 2024…" does not for the order number.
  */
-function precededByWord(text: string, pos: number, words: readonly string[], window: number): boolean {
+function precededByWord(text: string, pos: number, words: WordList, window: number): boolean {
   let from = Math.max(0, pos - window);
   for (let i = pos - 1; i >= from; i--) {
     if (isDigit(text.charCodeAt(i))) {
@@ -45,12 +58,12 @@ function precededByWord(text: string, pos: number, words: readonly string[], win
     }
   }
   const before = text.slice(from, pos).toLowerCase();
-  for (const w of words) {
-    let i = before.indexOf(w);
-    while (i >= 0) {
-      if (!isAlpha(before.charCodeAt(i - 1))) return true;
-      i = before.indexOf(w, i + 1);
-    }
+  // At each place a word can start (no ASCII letter before it), the words beginning with that character.
+  for (let i = 0; i < before.length; i++) {
+    if (isAlpha(before.charCodeAt(i - 1))) continue;
+    const group = words.get(before.charCodeAt(i));
+    if (group === undefined) continue;
+    for (const w of group) if (before.startsWith(w, i)) return true;
   }
   return false;
 }
@@ -82,109 +95,181 @@ function issuerLengthOk(pan: string): boolean {
   }
 }
 
-export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): void {
-  const gs: number[] = [];
-  const ge: number[] = [];
-  // \d+ consumes each run once and fails at once elsewhere: linear, and faster than a charCode loop.
-  const digitRuns = /\d+/g;
-  let m: RegExpExecArray | null;
-  while ((m = digitRuns.exec(text)) !== null) {
-    gs.push(m.index);
-    ge.push(m.index + m[0].length);
-  }
-  const G = gs.length;
-  if (G === 0) return;
-  const len = (k: number): number => ge[k]! - gs[k]!;
+/** Joining characters for leftOk/rightOk, as bit flags. */
+const J_DOT = 1;
+const J_DASH = 2;
+const J_SLASH = 4;
+const joinBit = (c: number): number => (c === 46 ? J_DOT : c === 45 ? J_DASH : c === 47 ? J_SLASH : 0);
+
+/**
+ * The numeric detectors over one text's digit groups. One instance is reused
+ * for every call (detection is synchronous and never re-entered), so a call
+ * allocates nothing but the separator strings it looks at.
+ *
+ * gs/ge are the prescan's buffers: only indexes 0..G-1 are this text's groups,
+ * and every read below is guarded to stay within them.
+ */
+class NumericScan {
+  private text = '';
+  private gs: Int32Array = new Int32Array(0);
+  private ge: Int32Array = new Int32Array(0);
+  private G = 0;
   /** gaps[k]: the separator between group k and k+1, or null if there is none or it is longer than MAX_GAP. */
-  const gaps: Array<string | null> = new Array(G);
-  for (let k = 0; k < G; k++) gaps[k] = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
-  const gap = (k: number): string | null => (k >= 0 && k < G ? gaps[k]! : null);
-  const digitsOf = (k: number, e: number): string => {
+  private gaps: Array<string | null> = [];
+  private readonly digitsTo: number[] = new Array<number>(9).fill(0);
+  private readonly minAfterFirst: number[] = new Array<number>(9).fill(0);
+  private readonly trunkTo: boolean[] = new Array<boolean>(9).fill(false);
+  /** Where the phone candidate under test starts (its "+" or "(" included), and whether a phone word precedes it (undefined: not looked up yet). */
+  private phoneStart = 0;
+  private context: boolean | undefined = undefined;
+
+  run(text: string, enabled: EnabledSet, out: Span[], scan: Prescan): void {
+    if (scan.digitStart.length === 0) return;
+    try {
+      this.scan(text, enabled, out, scan);
+    } finally {
+      this.text = ''; // not kept past the call, whatever happens
+    }
+  }
+
+  private scan(text: string, enabled: EnabledSet, out: Span[], scan: Prescan): void {
+    const G = scan.digitStart.length;
+    this.text = text;
+    this.gs = scan.digitStart.at;
+    this.ge = scan.digitEnd.at;
+    this.G = G;
+    const gs = this.gs, ge = this.ge;
+    const gaps = this.gaps;
+    gaps.length = G;
+    for (let k = 0; k < G; k++) gaps[k] = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
+
+    const wantIp = enabled.has('ip_address');
+    const wantCard = enabled.has('credit_card');
+    const wantSsn = enabled.has('us_ssn');
+    const wantPhone = enabled.has('phone');
+    let k = 0;
+    while (k < G) {
+      let next = -1;
+      let type = '';
+      if (wantIp && (next = this.ipv4At(k)) > 0) type = 'ip_address';
+      else if (wantCard && (next = this.cardAt(k)) > 0) type = 'credit_card';
+      else if (wantSsn && (next = this.ssnAt(k)) > 0) type = 'us_ssn';
+      else if (wantPhone && (next = this.phoneAt(k)) > 0) type = 'phone';
+      if (next > 0) {
+        let start = gs[k]!;
+        if (type === 'phone' && (text[start - 1] === '+' || (text[start - 1] === '(' && (this.gap(k) ?? '').startsWith(')')))) start--;
+        out.push({ start, end: ge[next - 1]!, type, priority: PRIORITY[type as 'phone'] });
+        k = next;
+      } else k++;
+    }
+
+    if (enabled.has('iban')) findIbans(text, gs, ge, G, out);
+  }
+
+  private len(k: number): number {
+    return this.ge[k]! - this.gs[k]!;
+  }
+
+  private gap(k: number): string | null {
+    return k >= 0 && k < this.G ? this.gaps[k]! : null;
+  }
+
+  private digitsOf(k: number, e: number): string {
     let s = '';
-    for (let x = k; x <= e; x++) s += text.slice(gs[x]!, ge[x]!);
+    for (let x = k; x <= e; x++) s += this.text.slice(this.gs[x]!, this.ge[x]!);
     return s;
-  };
+  }
+
   /** Not glued to a word, nor continuing a number through a joining character ("1.2" "1-2"). */
-  const leftOk = (pos: number, joins: string): boolean => {
+  private leftOk(pos: number, joins: number): boolean {
+    const text = this.text;
     const c = at(text, pos - 1);
     if (c < 0) return true;
     if (isWord(c)) return false;
-    return !(joins.includes(text[pos - 1]!) && isDigit(at(text, pos - 2)));
-  };
-  const rightOk = (pos: number, joins: string): boolean => {
+    return !((joinBit(c) & joins) !== 0 && isDigit(at(text, pos - 2)));
+  }
+
+  private rightOk(pos: number, joins: number): boolean {
+    const text = this.text;
     const c = at(text, pos);
     if (c < 0) return true;
     if (isWord(c)) return false;
-    return !(joins.includes(text[pos]!) && isDigit(at(text, pos + 1)));
-  };
+    return !((joinBit(c) & joins) !== 0 && isDigit(at(text, pos + 1)));
+  }
 
-  const ipv4At = (k: number): number => {
-    if (k + 3 >= G) return -1;
+  private ipv4At(k: number): number {
+    const { text, gs, ge } = this;
+    if (k + 3 >= this.G) return -1;
     for (let x = k; x < k + 4; x++) {
-      if (len(x) > 3 || Number(text.slice(gs[x]!, ge[x]!)) > 255) return -1;
-      if (x < k + 3 && gap(x) !== '.') return -1;
+      if (this.len(x) > 3 || Number(text.slice(gs[x]!, ge[x]!)) > 255) return -1;
+      if (x < k + 3 && this.gap(x) !== '.') return -1;
     }
-    if (!leftOk(gs[k]!, '.') || !rightOk(ge[k + 3]!, '.')) return -1;
+    if (!this.leftOk(gs[k]!, J_DOT) || !this.rightOk(ge[k + 3]!, J_DOT)) return -1;
     // "version 1.2.3.4" is a version, not an address.
     if (VERSION_WORDS.test(text.slice(Math.max(0, gs[k]! - 12), gs[k]!).toLowerCase())) return -1;
     return k + 4;
-  };
+  }
 
-  const cardAt = (k: number): number => {
+  private cardAt(k: number): number {
+    const { text, gs, ge } = this;
     const first = text.charCodeAt(gs[k]!) - 48;
-    if (first < 2 || first > 6 || !leftOk(gs[k]!, '-.')) return -1;
+    if (first < 2 || first > 6 || !this.leftOk(gs[k]!, J_DASH | J_DOT)) return -1;
     let e = k;
-    let total = len(k);
+    let total = this.len(k);
     let sep: string | null = null;
     while (total < 19) {
-      const g = gap(e);
+      const g = this.gap(e);
       if ((g !== ' ' && g !== '-') || (sep !== null && g !== sep)) break;
-      if (total + len(e + 1) > 19) break;
+      if (total + this.len(e + 1) > 19) break;
       sep = g;
       e++;
-      total += len(e);
+      total += this.len(e);
     }
     for (; e >= k; e--) {
       let d = 0;
-      let shaped = e === k || len(k) === 4;
+      let shaped = e === k || this.len(k) === 4;
       for (let x = k; x <= e; x++) {
-        d += len(x);
-        if (x > k && (len(x) < 3 || len(x) > 6)) shaped = false;
+        d += this.len(x);
+        if (x > k && (this.len(x) < 3 || this.len(x) > 6)) shaped = false;
       }
-      if (d >= 13 && d <= 19 && shaped && rightOk(ge[e]!, '-.')) {
-        const pan = digitsOf(k, e);
+      if (d >= 13 && d <= 19 && shaped && this.rightOk(ge[e]!, J_DASH | J_DOT)) {
+        const pan = this.digitsOf(k, e);
         if (issuerLengthOk(pan) && luhnValid(pan)) return e + 1;
       }
     }
     return -1;
-  };
+  }
 
-  const ssnAt = (k: number): number => {
-    if (len(k) === 9 && leftOk(gs[k]!, '-./') && rightOk(ge[k]!, '-./') && precededByWord(text, gs[k]!, SSN_WORDS, 24)) {
+  private ssnAt(k: number): number {
+    const { text, gs, ge } = this;
+    const any = J_DASH | J_DOT | J_SLASH;
+    if (this.len(k) === 9 && this.leftOk(gs[k]!, any) && this.rightOk(ge[k]!, any) && precededByWord(text, gs[k]!, SSN_WORDS, 24)) {
       const d = text.slice(gs[k]!, ge[k]!);
       return ssnValid(d.slice(0, 3), d.slice(3, 5), d.slice(5)) ? k + 1 : -1;
     }
-    if (k + 2 >= G || len(k) !== 3 || len(k + 1) !== 2 || len(k + 2) !== 4) return -1;
-    const g1 = gap(k), g2 = gap(k + 1);
+    if (k + 2 >= this.G || this.len(k) !== 3 || this.len(k + 1) !== 2 || this.len(k + 2) !== 4) return -1;
+    const g1 = this.gap(k), g2 = this.gap(k + 1);
     if (g1 !== g2 || (g1 !== '-' && g1 !== ' ')) return -1;
-    if (!leftOk(gs[k]!, '-./') || !rightOk(ge[k + 2]!, '-./')) return -1;
+    if (!this.leftOk(gs[k]!, any) || !this.rightOk(ge[k + 2]!, any)) return -1;
     const ok = ssnValid(text.slice(gs[k]!, ge[k]!), text.slice(gs[k + 1]!, ge[k + 1]!), text.slice(gs[k + 2]!, ge[k + 2]!));
     return ok ? k + 3 : -1;
-  };
+  }
 
-  const phoneAt = (k: number): number => {
+  private phoneAt(k: number): number {
+    const { text, gs, ge, digitsTo, minAfterFirst, trunkTo } = this;
+    const any = J_DASH | J_DOT | J_SLASH;
     let start = gs[k]!;
     const prev = at(text, start - 1);
     const plus = prev === 43; // '+'
-    const paren = prev === 40 && (gap(k) ?? '').startsWith(')'); // '(' … ')'
+    const paren = prev === 40 && (this.gap(k) ?? '').startsWith(')'); // '(' … ')'
     if (plus || paren) start--;
     if (plus && (isWord(at(text, start - 1)) || at(text, start - 1) === 43)) return -1;
-    if (!leftOk(start, '-./')) return -1;
+    if (!this.leftOk(start, any)) return -1;
     // Collect the groups a phone number could span, with running digit counts, the
     // shortest later group and whether a "(0)" trunk group occurs, so each candidate
     // end is then judged in constant time.
     let e = k;
-    let total = len(k);
+    let total = this.len(k);
     digitsTo[0] = total;
     minAfterFirst[0] = Infinity;
     trunkTo[0] = false;
@@ -192,64 +277,60 @@ export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): voi
     // candidate: both only get worse as it grows, so stop extending there.
     let kinds = 0;
     while (e - k < 8) {
-      const g = gap(e);
-      if (g === null || !PHONE_GAPS.has(g) || total + len(e + 1) > 17) break;
+      const g = this.gap(e);
+      if (g === null || !PHONE_GAPS.has(g) || total + this.len(e + 1) > 17) break;
       const more = kinds | SEP_KIND[g]!;
       if (more !== 0 && more !== 1 && more !== 2 && more !== 4) break;
-      if (e + 1 - k >= 2 && dateShaped(e - 1, e + 1, false)) break;
+      if (e + 1 - k >= 2 && this.dateShaped(e - 1, e + 1, false)) break;
       kinds = more;
       e++;
-      total += len(e);
+      total += this.len(e);
       const i = e - k;
       digitsTo[i] = total;
-      minAfterFirst[i] = Math.min(minAfterFirst[i - 1]!, len(e));
+      minAfterFirst[i] = Math.min(minAfterFirst[i - 1]!, this.len(e));
       // "+44 (0)20 …": the national trunk 0 written in brackets.
-      trunkTo[i] = trunkTo[i - 1]! || (len(e) === 1 && text.charCodeAt(gs[e]! - 1) === 40 && at(text, ge[e]!) === 41 && text.charCodeAt(gs[e]!) === 48);
+      trunkTo[i] =
+        trunkTo[i - 1]! || (this.len(e) === 1 && text.charCodeAt(gs[e]! - 1) === 40 && at(text, ge[e]!) === 41 && text.charCodeAt(gs[e]!) === 48);
     }
-    // Whether a word like "phone" precedes depends only on the start: look it up once, and only if needed.
-    let context: boolean | undefined;
-    const hasContext = (): boolean => (context ??= precededByWord(text, start, PHONE_WORDS, 24));
+    // Whether a word like "phone" precedes depends only on the start: looked up once, and only if needed.
+    this.phoneStart = start;
+    this.context = undefined;
     for (; e >= k; e--) {
       const i = e - k;
-      if (e > k && !phoneTailOk(e)) continue;
-      if (rightOk(ge[e]!, '-./') && phoneShaped(k, e, digitsTo[i]!, minAfterFirst[i]!, trunkTo[i]!, plus, paren, hasContext)) return e + 1;
+      if (e > k && !this.phoneTailOk(e)) continue;
+      if (this.rightOk(ge[e]!, any) && this.phoneShaped(k, e, digitsTo[i]!, minAfterFirst[i]!, trunkTo[i]!, plus, paren)) return e + 1;
     }
     return -1;
-  };
-  const digitsTo: number[] = new Array(9);
-  const minAfterFirst: number[] = new Array(9);
-  const trunkTo: boolean[] = new Array(9);
+  }
+
+  private hasContext(): boolean {
+    return (this.context ??= precededByWord(this.text, this.phoneStart, PHONE_WORDS, 24));
+  }
 
   /** "7946 0958 06": a short group tacked on after a space is the next number, not part of this one. */
-  const phoneTailOk = (e: number): boolean => !(gap(e - 1) === ' ' && len(e) <= 2 && len(e - 1) >= 3);
+  private phoneTailOk(e: number): boolean {
+    return !(this.gap(e - 1) === ' ' && this.len(e) <= 2 && this.len(e - 1) >= 3);
+  }
 
   /** A date in groups k..k+2; `whole`: the candidate is exactly those three groups (then 01/02/24 counts too). */
-  const dateShaped = (k: number, e: number, whole = true): boolean => {
+  private dateShaped(k: number, e: number, whole = true): boolean {
     if (e - k < 2) return false;
-    const a = len(k), b = len(k + 1), c = len(k + 2);
-    const g1 = gap(k), g2 = gap(k + 1);
+    const a = this.len(k), b = this.len(k + 1), c = this.len(k + 2);
+    const g1 = this.gap(k), g2 = this.gap(k + 1);
     if (g1 !== g2 || g1 === null || !'-./'.includes(g1)) return false;
     if (a <= 2 && b <= 2 && c === 4) return true; // 15.01.2024 01/02/2024
     if (a === 4 && b <= 2 && c <= 2) return true; // 2024-01-15
     return whole && e - k === 2 && a <= 2 && b <= 2 && c <= 2; // 01/02/24
-  };
+  }
 
-  const maxLenFrom = (k: number, e: number): number => {
+  private maxLenFrom(k: number, e: number): number {
     let m = 0;
-    for (let x = k; x <= e; x++) m = Math.max(m, len(x));
+    for (let x = k; x <= e; x++) m = Math.max(m, this.len(x));
     return m;
-  };
+  }
 
-  const phoneShaped = (
-    k: number,
-    e: number,
-    d: number,
-    minLen: number,
-    trunkGroup: boolean,
-    plus: boolean,
-    paren: boolean,
-    hasContext: () => boolean,
-  ): boolean => {
+  private phoneShaped(k: number, e: number, d: number, minLen: number, trunkGroup: boolean, plus: boolean, paren: boolean): boolean {
+    const { text, gs } = this;
     const d0 = text.charCodeAt(gs[k]!), d1 = at(text, gs[k]! + 1);
     const groups = e - k + 1;
     if (plus) {
@@ -260,71 +341,56 @@ export function findNumeric(text: string, enabled: EnabledSet, out: Span[]): voi
     if (d0 === 48 && d1 === 48) {
       // 0049 30 1234567: international prefix 00, then country code and number.
       // After the country code the national trunk 0 is dropped: "0044 0532 …" is not a phone number.
-      if (len(k) >= 3 && text.charCodeAt(gs[k + 1]!) === 48) return false;
+      if (groups > 1 && this.len(k) >= 3 && text.charCodeAt(gs[k + 1]!) === 48) return false;
       return groups > 1 && d >= 11 && d <= 17 && at(text, gs[k]! + 2) !== 48;
     }
     if (paren) {
       // (415) 555-2671, (030) 1234567, (11) 91234-5678
-      return groups > 1 && len(k) >= 2 && len(k) <= 5 && d >= 9 && d <= 12 && minLen >= 2;
+      return groups > 1 && this.len(k) >= 2 && this.len(k) <= 5 && d >= 9 && d <= 12 && minLen >= 2;
     }
     // 8 (495) 123-45-67, 1 (800) 555-0199: a trunk or country digit before a bracketed area code.
-    if (len(k) === 1 && (gap(k) === ' (' || gap(k) === '(') && groups >= 3 && d >= 10 && d <= 13 && minLen >= 2) return true;
+    if (this.len(k) === 1 && (this.gap(k) === ' (' || this.gap(k) === '(') && groups >= 3 && d >= 10 && d <= 13 && minLen >= 2) return true;
     // North American 415-555-2671 / 415.555.2671 / 1-800-555-0199, separators consistent.
     let a = k;
-    if (len(k) === 1 && d0 === 49 && e - k === 3) a = k + 1;
-    if (e - a === 2 && len(a) === 3 && len(a + 1) === 3 && len(a + 2) === 4) {
-      const g = gap(a + 1);
+    if (this.len(k) === 1 && d0 === 49 && e - k === 3) a = k + 1;
+    if (e - a === 2 && this.len(a) === 3 && this.len(a + 1) === 3 && this.len(a + 2) === 4) {
+      const g = this.gap(a + 1);
       const area = text.charCodeAt(gs[a]!), exch = text.charCodeAt(gs[a + 1]!);
-      if (g !== null && g.length === 1 && '-. '.includes(g) && gap(a) === g && (a === k || gap(k) === g) && area >= 50 && exch >= 50) return true;
+      if (g !== null && g.length === 1 && '-. '.includes(g) && this.gap(a) === g && (a === k || this.gap(k) === g) && area >= 50 && exch >= 50) return true;
     }
-    if (dateShaped(k, e)) return false;
+    if (this.dateShaped(k, e)) return false;
     // National numbers with trunk prefix 0: 020 7946 0958, 030/1234567, 06 12 34 56 78.
-    if (d0 === 48 && groups > 1 && d >= 9 && d <= 12 && len(k) <= 5 && len(k) >= 2 && minLen >= 2) {
+    if (d0 === 48 && groups > 1 && d >= 9 && d <= 12 && this.len(k) <= 5 && this.len(k) >= 2 && minLen >= 2) {
       let dots = 0, others = 0;
       for (let x = k; x < e; x++) {
-        const g = gap(x)!;
+        const g = this.gap(x)!;
         if (g === '.') dots++;
         else if (g === ' ' || g === '-' || g === '/' || g === ' - ' || g === ' / ') others++;
         else return false;
       }
       if (dots !== 0 && others !== 0) return false;
       // All pairs (06 12 34 56 78) is the French form: exactly five, and not followed by a sixth ("04 12 23 31 42 45").
-      if (len(k) === 2 && minLen === 2 && maxLenFrom(k, e) === 2) return groups === 5 && !(gap(e) === ' ' && len(e + 1) <= 2);
+      if (this.len(k) === 2 && minLen === 2 && this.maxLenFrom(k, e) === 2) return groups === 5 && !(this.gap(e) === ' ' && this.len(e + 1) <= 2);
       return true;
     }
     // Anything else only after a word that says "phone".
     if (d < 7 || d > 15 || (groups > 1 && minLen < 2)) return false;
-    if (groups === 1 && len(k) > 12) return false;
+    if (groups === 1 && this.len(k) > 12) return false;
     const first = text[gs[k]!]!;
-    return digitsOf(k, e) !== first.repeat(d) && hasContext();
-  };
-
-  const wantIp = enabled.has('ip_address');
-  const wantCard = enabled.has('credit_card');
-  const wantSsn = enabled.has('us_ssn');
-  const wantPhone = enabled.has('phone');
-  let k = 0;
-  while (k < G) {
-    let next = -1;
-    let type = '';
-    if (wantIp && (next = ipv4At(k)) > 0) type = 'ip_address';
-    else if (wantCard && (next = cardAt(k)) > 0) type = 'credit_card';
-    else if (wantSsn && (next = ssnAt(k)) > 0) type = 'us_ssn';
-    else if (wantPhone && (next = phoneAt(k)) > 0) type = 'phone';
-    if (next > 0) {
-      let start = gs[k]!;
-      if (type === 'phone' && (text[start - 1] === '+' || (text[start - 1] === '(' && (gap(k) ?? '').startsWith(')')))) start--;
-      out.push({ start, end: ge[next - 1]!, type, priority: PRIORITY[type as 'phone'] });
-      k = next;
-    } else k++;
+    return this.digitsOf(k, e) !== first.repeat(d) && this.hasContext();
   }
+}
 
-  if (enabled.has('iban')) findIbans(text, gs, ge, out);
+const numericScan = new NumericScan();
+
+/** Cards, SSNs, IPv4 addresses and phone numbers over the prescan's digit groups, then IBANs. */
+export function findNumeric(text: string, enabled: EnabledSet, out: Span[], scan: Prescan): void {
+  numericScan.run(text, enabled, out, scan);
 }
 
 /** IBANs start with two capital letters glued to the check digits: look only where a digit group does. */
-function findIbans(text: string, gs: number[], ge: number[], out: Span[]): void {
-  for (let k = 0; k < gs.length; k++) {
+function findIbans(text: string, gs: Int32Array, ge: Int32Array, G: number, out: Span[]): void {
+  for (let k = 0; k < G; k++) {
     const s = gs[k]! - 2;
     if (s < 0 || ge[k]! - gs[k]! < 2) continue;
     if (!isUpper(text.charCodeAt(s)) || !isUpper(text.charCodeAt(s + 1)) || isWord(at(text, s - 1))) continue;

@@ -1,11 +1,13 @@
-// Credentials. Vendor keys have fixed prefixes, so each is found with indexOf
-// and checked on the single token that follows; JWTs and PEM blocks have
-// fixed markers too. The two free-form ones (Bearer, name=value) use a regex
-// made only of literal alternatives — no quantifier, so each position costs a
-// bounded number of steps — and hand-written code after the keyword.
+// Credentials. Vendor keys have fixed prefixes and Bearer and name=value have
+// keywords: the prescan (prescan.ts) lists where each may start, and the code
+// here checks the prefix or keyword at each such position, then reads the
+// token or value after it. JWTs and PEM blocks have fixed markers found with
+// indexOf. Every scanner resumes after what it has looked at, so each
+// position costs a bounded number of steps.
 
 import { PRIORITY, type SecretType } from '../entities';
 import { at, charClasses, isAlnum, isAlpha, isKeyChar, isSpace, isUpper, isWord, runEnd } from '../chars';
+import { fold, KEY_PREFIX_PAIRS, SECRET_NAME_LIST, type Prescan } from '../prescan';
 import type { EnabledSet, Span } from './span';
 
 const MAX_KEY = 1024;
@@ -57,24 +59,46 @@ const KEY_SPECS: KeySpec[] = [
 
 /** Every vendor prefix, longest first so "sk-ant-" is tried before "sk-", with the spec it belongs to. */
 const PREFIXES = KEY_SPECS.flatMap((spec) => spec.prefixes.map((prefix) => ({ prefix, spec }))).sort((x, y) => y.prefix.length - x.prefix.length);
-const PREFIX_SPEC = new Map(PREFIXES.map((x) => [x.prefix, x.spec]));
-/** Literal alternatives only: at each position a bounded number of comparisons, so one linear pass finds every prefix. */
-const PREFIX_RE = new RegExp(PREFIXES.map((x) => x.prefix.replace(/[-_]/g, (c) => `\\${c}`)).join('|'), 'g');
+/** The same, grouped by their first two characters (the prescan's candidates), longest first within a group. */
+const PREFIXES_BY_PAIR = new Map<number, Array<{ prefix: string; spec: KeySpec }>>();
+for (const x of PREFIXES) {
+  const pair = (x.prefix.charCodeAt(0) << 16) | x.prefix.charCodeAt(1);
+  if (!PREFIXES_BY_PAIR.has(pair)) PREFIXES_BY_PAIR.set(pair, []);
+  PREFIXES_BY_PAIR.get(pair)!.push(x);
+}
+for (const pair of KEY_PREFIX_PAIRS) {
+  if (!PREFIXES_BY_PAIR.has((pair.charCodeAt(0) << 16) | pair.charCodeAt(1))) throw new Error(`prescan pair ${pair} has no key prefix`);
+}
+for (const x of PREFIXES) {
+  if (!KEY_PREFIX_PAIRS.includes(x.prefix.slice(0, 2))) throw new Error(`key prefix ${x.prefix} is missing from the prescan pairs`);
+}
 
-export function findApiKeys(text: string, enabled: EnabledSet, out: Span[]): void {
-  const re = new RegExp(PREFIX_RE.source, 'g');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const p = m.index;
-    const prefix = m[0];
-    const spec = PREFIX_SPEC.get(prefix)!;
-    if (isKeyChar(at(text, p - 1))) continue; // inside a longer token (task-…, mask_live_…)
+/**
+ * Vendor keys at the prescan's candidates. Same as scanning for the leftmost
+ * prefix from where the last token ended: a key counts only where no key
+ * character precedes it, and a token, once looked at, is skipped whole.
+ */
+export function findApiKeys(text: string, enabled: EnabledSet, out: Span[], scan: Prescan): void {
+  const cand = scan.keys;
+  let from = 0;
+  for (let k = 0; k < cand.length; k++) {
+    const p = cand.at[k]!;
+    if (p < from) continue;
+    const group = PREFIXES_BY_PAIR.get((text.charCodeAt(p) << 16) | text.charCodeAt(p + 1));
+    let found: { prefix: string; spec: KeySpec } | undefined;
+    if (group) for (const x of group) if (text.startsWith(x.prefix, p)) { found = x; break; }
+    if (!found) continue;
+    const { prefix, spec } = found;
+    if (isKeyChar(at(text, p - 1))) {
+      from = p + prefix.length; // inside a longer token (task-…, mask_live_…)
+      continue;
+    }
     const e = runEnd(text, p, isKeyChar, MAX_KEY + 1);
     const token = text.slice(p, e);
     if (enabled.has(spec.type) && e - p <= MAX_KEY && spec.accept(token, token.slice(prefix.length))) {
       out.push({ start: p, end: e, type: spec.type, priority: PRIORITY[spec.type] });
     }
-    re.lastIndex = e; // the token is consumed: no prefix inside it can start a key
+    from = e; // the token is consumed: no prefix inside it can start a key
   }
 }
 
@@ -137,11 +161,22 @@ export function findPrivateKeys(text: string, out: Span[]): void {
 const isTokenChar = (c: number): boolean =>
   isAlnum(c) || c === 45 || c === 46 || c === 95 || c === 126 || c === 43 || c === 47 || c === 61;
 
-export function findBearerTokens(text: string, out: Span[]): void {
-  const re = /bearer/gi;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const p = m.index;
+/** "bearer" in any ASCII case at p (what /bearer/i matches). */
+function bearerAt(text: string, p: number): boolean {
+  if (p + 6 > text.length) return false;
+  for (let k = 0; k < 6; k++) if (fold(text.charCodeAt(p + k)) !== BEARER.charCodeAt(k)) return false;
+  return true;
+}
+const BEARER = 'bearer';
+
+/** At the prescan's candidates, in order, resuming after each token like a /bearer/gi scan did. */
+export function findBearerTokens(text: string, out: Span[], scan: Prescan): void {
+  const cand = scan.bearers;
+  let from = 0;
+  for (let c = 0; c < cand.length; c++) {
+    const p = cand.at[c]!;
+    if (p < from || !bearerAt(text, p)) continue;
+    from = p + 6;
     if (isAlpha(at(text, p - 1))) continue;
     const sp = runEnd(text, p + 6, (c) => c === 32 || c === 9, 4);
     if (sp === p + 6) continue;
@@ -151,15 +186,35 @@ export function findBearerTokens(text: string, out: Span[]): void {
     if (token.length >= 16 && token.length <= 8192 && (k.digit > 0 || (k.upper > 0 && k.lower > 0))) {
       out.push({ start: sp, end: e, type: 'bearer_token', priority: PRIORITY.bearer_token });
     }
-    re.lastIndex = Math.max(re.lastIndex, e);
+    from = Math.max(from, e);
   }
 }
 
 // ── name = value ─────────────────────────────────────────────────────────────
 
-/** Names that announce a credential. Literal alternatives only (see the file comment). */
-const SECRET_NAMES =
-  /password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|contraseña|contrasena|senha|wachtwoord|hasło|пароль|パスワード|密码|secret|api[_-]?key|apikey|access[_-]?key|token|authorization|credentials?/gi;
+/**
+ * Names that announce a credential (prescan.ts SECRET_NAME_LIST), grouped by
+ * folded first code unit, as folded code units, in list order: at one position
+ * the first that matches wins, as in the alternation they replace.
+ */
+const NAMES_BY_FIRST = new Map<number, number[][]>();
+for (const name of SECRET_NAME_LIST) {
+  const codes = Array.from({ length: name.length }, (_, k) => name.charCodeAt(k));
+  if (!NAMES_BY_FIRST.has(codes[0]!)) NAMES_BY_FIRST.set(codes[0]!, []);
+  NAMES_BY_FIRST.get(codes[0]!)!.push(codes);
+}
+
+/** Length of the credential name starting at p, or 0: what a case-insensitive alternation of the names matches there. */
+export function secretNameAt(text: string, p: number): number {
+  const group = NAMES_BY_FIRST.get(fold(text.charCodeAt(p)));
+  if (!group) return 0;
+  next: for (const name of group) {
+    if (p + name.length > text.length) continue;
+    for (let k = 1; k < name.length; k++) if (fold(text.charCodeAt(p + k)) !== name[k]) continue next;
+    return name.length;
+  }
+  return 0;
+}
 
 /** A name with one of these parts describes the credential (its length, expiry, URL), not its value. */
 const METADATA_PARTS = new Set([
@@ -211,12 +266,21 @@ function plausibleValue(v: string, sep: 'assign' | 'colon' | 'prose', spacedAssi
   return true;
 }
 
-export function findSecretAssignments(text: string, out: Span[]): void {
-  const re = new RegExp(SECRET_NAMES.source, 'gi');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const p = m.index;
-    let i = p + m[0].length;
+/**
+ * Names at the prescan's candidates, leftmost first; `from` is where the next
+ * name may start (after the last name, or after the value taken), as a global
+ * regex's lastIndex was.
+ */
+export function findSecretAssignments(text: string, out: Span[], scan: Prescan): void {
+  const cand = scan.names;
+  let from = 0;
+  for (let ci = 0; ci < cand.length; ci++) {
+    const p = cand.at[ci]!;
+    if (p < from) continue;
+    const nameLength = secretNameAt(text, p);
+    if (nameLength === 0) continue;
+    from = p + nameLength;
+    let i = from;
     const cli = text.startsWith('--', p - 2);
     // A longer name: DB_PASSWORD_FILE, client_secret, access_token_expires_in.
     if ('_.-'.includes(text[i] ?? ' ') && isWord(at(text, i + 1))) {
@@ -268,7 +332,7 @@ export function findSecretAssignments(text: string, out: Span[]): void {
       if (ve - vs > MAX_VALUE) {
         // Too long to be a credential. The run has no spaces or quotes, so a name further inside it would
         // get a value ending at the same place: only names near its end can still succeed. Skip ahead.
-        re.lastIndex = Math.max(re.lastIndex, ve - MAX_VALUE - 64);
+        from = Math.max(from, ve - MAX_VALUE - 64);
         continue;
       }
     }
@@ -286,7 +350,7 @@ export function findSecretAssignments(text: string, out: Span[]): void {
     }
     if (!plausibleValue(value, sep, spacedAssign, quoted)) continue;
     out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
-    re.lastIndex = Math.max(re.lastIndex, ve);
+    from = Math.max(from, ve);
   }
 }
 
@@ -296,7 +360,7 @@ export function findSecretAssignments(text: string, out: Span[]): void {
  * cannot mean a port or a path.
  */
 export function findLoginPasswordFlags(text: string, out: Span[]): void {
-  let p = text.indexOf(' -p');
+  let p = indexOfFlag(text, 0);
   while (p >= 0) {
     // Only the 80 characters before, cut at a line break: a bounded look-back keeps this linear.
     let before = text.slice(Math.max(0, p - 80), p).toLowerCase();
@@ -311,10 +375,17 @@ export function findLoginPasswordFlags(text: string, out: Span[]): void {
         if (ve - vs <= MAX_VALUE && plausibleValue(value, 'assign', false, false) && !/^\d+$/.test(value)) {
           out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
         }
-        p = text.indexOf(' -p', Math.max(ve, p + 3));
+        p = indexOfFlag(text, Math.max(ve, p + 3));
         continue;
       }
     }
-    p = text.indexOf(' -p', p + 3);
+    p = indexOfFlag(text, p + 3);
   }
+}
+
+/** text.indexOf(' -p', from), searching for "-p": a search led by a space stops at every word. */
+function indexOfFlag(text: string, from: number): number {
+  let q = text.indexOf('-p', from + 1);
+  while (q >= 0 && text.charCodeAt(q - 1) !== 32) q = text.indexOf('-p', q + 1);
+  return q < 0 ? -1 : q - 1;
 }

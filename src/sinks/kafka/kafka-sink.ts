@@ -1,0 +1,357 @@
+// The Kafka sink: one Kafka topic per logical topic, keyed by request id,
+// Avro values (single-object, or the Confluent wire format with a registry).
+//
+// Delivery: write() sends its entries with an idempotent producer (acks=all,
+// one request in flight) and resolves only once the broker acknowledged all
+// of them, so durableSeq() is simply the last seq of the last acknowledged
+// write — the outbox hands entries over in seq order, one write at a time.
+// A failed send rejects with a retryable error and leaves durableSeq where it
+// was: the outbox keeps the entries and sends them again. Because a send can
+// fail after the broker stored part of it, and because a crash can come
+// between the broker's ack and the outbox prune, delivery is at-least-once;
+// every message carries its record id (header `record.id`, field `record_id`)
+// for consumers to dedupe on. See README.md.
+
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import type { Counter, Gauge } from 'prom-client';
+import type { OutboxEntry, Sink, Topic } from '../../pipeline/contracts';
+import { TOPICS } from '../../pipeline/contracts';
+import { ERROR_CODES, FeedbackLoopError, RetryableError, errorMessage } from '../../pipeline/errors';
+import type { ComponentContext, ComponentCounters } from '../../telemetry/metrics';
+import { defaultSchemas, type SchemaSet } from '../avro/schemas';
+import { kafkaLogCreator } from './client';
+import type { KafkaSinkConfig } from './config';
+import { SchemaRegistryClient } from './registry';
+import { encodeValue, messageHeaders } from './wire';
+
+export const COMPONENT = 'kafka_sink';
+
+/** How often reachability is probed while no write tells us. */
+const HEALTH_INTERVAL_MS = 2000;
+
+export interface KafkaSinkOptions {
+  schemas?: SchemaSet;
+  /** Overrides the client built from schema_registry_url (tests). */
+  registry?: SchemaRegistryClient;
+  /** Overrides the kafkajs client built from the config (unit tests use a fake). */
+  kafka?: KafkaClient;
+}
+
+/** The part of kafkajs's Kafka the sink uses. */
+export type KafkaClient = Pick<Kafka, 'producer' | 'admin'>;
+
+export class KafkaSink implements Sink {
+  readonly name = 'kafka';
+  private readonly kafka: KafkaClient;
+  private readonly schemas: SchemaSet;
+  private readonly registry: SchemaRegistryClient | undefined;
+  private readonly counters: ComponentCounters;
+  private readonly bytes: Counter<string>;
+  private readonly readyGauge: Gauge<string>;
+  /** Confluent schema ids by logical topic; empty in single-object mode. */
+  private readonly registryIds = new Map<Topic, number>();
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  /** Highest seq whose write the broker acknowledged (or that was skipped as unwritable). */
+  private acked = 0;
+  private healthy = false;
+  private started = false;
+  private stopping = false;
+  private writing = false;
+  private probing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private starting: Promise<void> | undefined;
+  private shutdownOnce: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: KafkaSinkConfig,
+    private readonly ctx: ComponentContext,
+    options: KafkaSinkOptions = {},
+  ) {
+    this.schemas = options.schemas ?? defaultSchemas();
+    this.registry =
+      options.registry ?? (config.schema_registry_url ? new SchemaRegistryClient({ url: config.schema_registry_url }) : undefined);
+    this.kafka = options.kafka ?? new Kafka({
+      clientId: config.client_id,
+      brokers: config.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: config.request_timeout,
+      // Short, bounded retries: a write that cannot reach the broker must fail
+      // so the outbox keeps its entries and readiness turns false; the outbox
+      // retries on its own schedule.
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+      logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
+      logCreator: kafkaLogCreator(ctx.logger, COMPONENT),
+    });
+    this.counters = ctx.metrics.component(COMPONENT);
+    this.bytes = ctx.metrics.counter('feedback_loop_kafka_sink_written_bytes_total', 'Bytes of Avro values the Kafka sink had acknowledged, by Kafka topic.', ['topic']);
+    this.readyGauge = ctx.metrics.gauge('feedback_loop_kafka_sink_ready', '1 while the Kafka sink reaches the brokers, else 0.');
+    this.readyGauge.set(0);
+  }
+
+  /** The Kafka topic a logical topic goes to. */
+  kafkaTopic(topic: Topic): string {
+    return this.config.topics[topic];
+  }
+
+  /** The Confluent schema id used for a logical topic (registry mode), for tests and logs. */
+  schemaId(topic: Topic): number | undefined {
+    return this.registryIds.get(topic);
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    const deadline = this.ctx.clock.now() + this.config.connect_timeout;
+    if (this.registry) await this.untilDeadline(deadline, 'reach the schema registry', () => this.registerSchemas());
+    this.admin = this.kafka.admin();
+    await this.untilDeadline(deadline, `reach the Kafka brokers ${this.config.brokers.join(',')}`, async () => {
+      await this.admin!.connect();
+      await this.ensureTopics(this.admin!);
+    });
+    await this.untilDeadline(deadline, 'connect the Kafka producer', async () => {
+      await this.connectedProducer();
+    });
+    if (this.stopping) return;
+    this.started = true;
+    this.healthy = true;
+    this.readyGauge.set(1);
+    this.timer = setInterval(() => void this.probe(), HEALTH_INTERVAL_MS);
+    this.timer.unref();
+    this.ctx.logger.info(
+      {
+        component: COMPONENT,
+        brokers: this.config.brokers,
+        format: this.registry ? 'confluent' : 'single-object',
+        topics: this.config.topics,
+      },
+      'kafka sink started',
+    );
+  }
+
+  ready(): boolean {
+    return this.started && !this.stopping && this.healthy;
+  }
+
+  durableSeq(): number {
+    return this.acked;
+  }
+
+  write(entries: OutboxEntry[]): Promise<void> {
+    if (this.stopping) return Promise.reject(new RetryableError(ERROR_CODES.SHUTTING_DOWN, 'kafka sink is shutting down'));
+    return this.serial(async () => {
+      if (!this.started) throw new RetryableError(ERROR_CODES.SINK_UNAVAILABLE, 'kafka sink not started');
+      await this.send(entries);
+    });
+  }
+
+  /** Every write already waits for the broker's acknowledgement: flushing is waiting for the one in progress. */
+  flush(): Promise<void> {
+    return this.serial(async () => undefined);
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownOnce ??= (async () => {
+      this.stopping = true;
+      if (this.timer) clearInterval(this.timer);
+      await this.starting?.catch(() => undefined);
+      await this.queue.catch(() => undefined);
+      this.readyGauge.set(0);
+      await this.producer?.disconnect().catch(() => undefined);
+      await this.admin?.disconnect().catch(() => undefined);
+      this.producer = undefined;
+    })();
+    return this.shutdownOnce;
+  }
+
+  // ── sending ────────────────────────────────────────────────────────────────
+
+  private async send(entries: OutboxEntry[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    const sizes = new Map<string, number>();
+    let last = this.acked;
+    let count = 0;
+    for (const e of entries) {
+      this.counters.received();
+      if (e.seq <= this.acked) continue; // already acknowledged by this process
+      last = Math.max(last, e.seq);
+      const message = this.encode(e);
+      if (!message) continue;
+      const topic = this.kafkaTopic(e.topic);
+      const list = byTopic.get(topic) ?? [];
+      list.push(message);
+      byTopic.set(topic, list);
+      sizes.set(topic, (sizes.get(topic) ?? 0) + (message.value as Buffer).length);
+      count++;
+    }
+    if (count > 0) {
+      let producer: Producer;
+      try {
+        producer = await this.connectedProducer();
+        await producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          acks: -1,
+          timeout: this.config.request_timeout,
+          compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        });
+      } catch (err) {
+        this.counters.error('send_failed', count);
+        this.setHealthy(false);
+        // A fresh producer next time: after a failure kafkajs's idempotent
+        // sequence numbers may no longer match the broker's, which would fail
+        // every later send (OUT_OF_ORDER_SEQUENCE_NUMBER).
+        this.dropProducer();
+        throw new RetryableError(ERROR_CODES.SINK_UNAVAILABLE, `kafka sink: send failed: ${errorMessage(err)}`, 2, err);
+      }
+      this.setHealthy(true);
+      this.counters.emitted(count);
+      for (const [topic, n] of sizes) this.bytes.labels(topic).inc(n);
+    }
+    this.acked = last;
+  }
+
+  /** The Kafka message for an entry, or undefined (counted and logged) if it cannot be encoded. */
+  private encode(e: OutboxEntry): Message | undefined {
+    const schema = (this.schemas as Partial<SchemaSet>)[e.topic];
+    if (!schema || !(TOPICS as readonly string[]).includes(e.topic)) {
+      this.counters.error('unknown_topic');
+      this.ctx.logger.error({ component: COMPONENT, topic: e.topic, seq: e.seq, recordId: e.recordId }, 'kafka sink: entry for an unknown topic; not sent');
+      return undefined;
+    }
+    try {
+      return {
+        key: e.key === '' ? null : e.key,
+        value: encodeValue(schema, e.value, this.registry ? this.registryIds.get(e.topic) : undefined),
+        headers: messageHeaders(schema, e),
+        timestamp: String(Math.trunc(Number.isFinite(e.timeMs) ? e.timeMs : this.ctx.clock.now())),
+      };
+    } catch (err) {
+      // Cannot be written in any form a reader could decode; refusing would
+      // block the outbox forever. Counted and logged (paths only, never values).
+      this.counters.error('schema_invalid');
+      this.ctx.logger.error(
+        { component: COMPONENT, topic: e.topic, seq: e.seq, recordId: e.recordId, err: errorMessage(err) },
+        'kafka sink: record does not match its topic schema; not sent',
+      );
+      return undefined;
+    }
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The Java client's partitioner: a key lands on the same partition whichever client wrote it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private dropProducer(): void {
+    const old = this.producer;
+    this.producer = undefined;
+    void old?.disconnect().catch(() => undefined);
+  }
+
+  private setHealthy(v: boolean): void {
+    if (v !== this.healthy) {
+      this.ctx.logger[v ? 'info' : 'warn']({ component: COMPONENT, brokers: this.config.brokers }, v ? 'kafka sink: brokers reachable' : 'kafka sink: brokers unreachable');
+    }
+    this.healthy = v;
+    this.readyGauge.set(v && this.started && !this.stopping ? 1 : 0);
+  }
+
+  /** Between writes, asks the cluster for metadata so readiness follows the brokers even when idle. */
+  private async probe(): Promise<void> {
+    if (!this.started || this.stopping || this.writing || this.probing || !this.admin) return;
+    this.probing = true;
+    try {
+      await this.admin.describeCluster();
+      if (!this.writing) this.setHealthy(true);
+    } catch {
+      if (!this.writing) this.setHealthy(false);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  // ── start-up ───────────────────────────────────────────────────────────────
+
+  private async registerSchemas(): Promise<void> {
+    for (const topic of TOPICS) {
+      if (this.registryIds.has(topic)) continue;
+      const subject = `${this.kafkaTopic(topic)}-value`;
+      const id = await this.registry!.ensure(subject, this.schemas[topic].schemaJson, this.config.schema_registry_auto_register);
+      this.registryIds.set(topic, id);
+      this.ctx.logger.info({ component: COMPONENT, subject, id, schema: this.schemas[topic].name }, 'kafka sink: schema registered');
+    }
+  }
+
+  private async ensureTopics(admin: Admin): Promise<void> {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(TOPICS.map((t) => this.kafkaTopic(t)))].filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    if (!this.config.create_topics) {
+      throw new FeedbackLoopError(
+        ERROR_CODES.CONFIG_INVALID,
+        `kafka sink: topic(s) ${missing.join(', ')} do not exist and sinks.kafka.create_topics is false`,
+      );
+    }
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.config.partitions,
+        ...(this.config.replication_factor ? { replicationFactor: this.config.replication_factor } : {}),
+      })),
+    });
+    this.ctx.logger.info({ component: COMPONENT, topics: missing, partitions: this.config.partitions }, 'kafka sink: topics created');
+  }
+
+  /**
+   * Runs `op` until it succeeds, retrying what may pass (network trouble,
+   * registry 5xx, kafkajs retriable errors) until `deadline`; anything else
+   * (an incompatible schema, a missing topic) fails at once.
+   */
+  private async untilDeadline(deadline: number, what: string, op: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopping) throw new RetryableError(ERROR_CODES.SHUTTING_DOWN, 'kafka sink stopped while starting');
+      try {
+        await op();
+        return;
+      } catch (err) {
+        const permanent = err instanceof FeedbackLoopError && !err.retryable;
+        if (permanent || this.ctx.clock.now() >= deadline) {
+          if (permanent) throw err;
+          throw new FeedbackLoopError(ERROR_CODES.SINK_UNAVAILABLE, `kafka sink: could not ${what} within ${this.config.connect_timeout}ms: ${errorMessage(err)}`, {
+            cause: err,
+          });
+        }
+        this.ctx.logger.warn({ component: COMPONENT, attempt, err: errorMessage(err) }, `kafka sink: cannot ${what} yet; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      this.writing = true;
+      try {
+        return await op();
+      } finally {
+        this.writing = false;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,10 @@
+export { createDecider, type Decider, type DeciderConfig, type DecideStats, type RouteCounts, type RouteName } from './decide';
+export { createSamplePlan, defaultSampleConfig, SAMPLE_STAGE_TYPE, type SamplePlan } from './factory';
+export { sampleConfigSchema, policySchema, DEFAULT_ANNOTATION_POLICIES } from './config';
+export type { SampleConfig, SampleConfigInput, PolicyConfig, CompositeEntry } from './config';
+export type { Decision, Policy } from './policies/types';
+export { buildPolicy, buildPolicies, type PlanContext } from './plan';
+export { unitHash } from './policies/probabilistic';
+export { STRING_FIELDS, NUMERIC_FIELDS } from './policies/fields';
+export { splitOf, splitKey } from './training';
+export type { PolicyCounts } from './stats';
