@@ -30,8 +30,23 @@ const TOPICS = [
   'Translate the following paragraph into German and keep the formal tone',
   'My password reset email never arrives, what should I check',
 ];
-const FILLER =
-  'Please take into account the previous conversation, our internal policy on refunds and escalations, the tone guide that asks for short friendly sentences, and the fact that the customer is on the enterprise plan with a dedicated account manager. ';
+const PRODUCTS = ['Pro plan', 'mobile app', 'API gateway', 'billing portal', 'Team workspace', 'analytics dashboard', 'SSO login', 'export tool'];
+const NAMES = ['Maria', 'Kenji', 'Aisha', 'Lukas', 'Priya', 'Tom', 'Sofia', 'Omar', 'Lena', 'Diego'];
+const SENTENCES = [
+  (r: () => number) => `The ${pick(r, PRODUCTS)} stopped working after the update on ${1 + Math.floor(r() * 28)} March.`,
+  (r: () => number) => `${pick(r, NAMES)} from our finance team asked me to check invoice ${10000 + Math.floor(r() * 89999)}.`,
+  (r: () => number) => `We have ${2 + Math.floor(r() * 400)} seats and want to move ${1 + Math.floor(r() * 50)} of them to another region.`,
+  (r: () => number) => `Is there a way to export the ${pick(r, PRODUCTS)} data as CSV for the last ${1 + Math.floor(r() * 12)} months?`,
+  (r: () => number) => `Our compliance officer needs a written statement about data retention before ${pick(r, ['Friday', 'the audit', 'month end', 'the renewal'])}.`,
+  (r: () => number) => `The error message says "${pick(r, ['quota exceeded', 'token expired', 'permission denied', 'timeout after 30s', 'unknown field'])}" when I try again.`,
+  (r: () => number) => `Please answer in ${pick(r, ['German', 'Spanish', 'plain English', 'bullet points', 'under 100 words', 'JSON'])}.`,
+  (r: () => number) => `I already tried ${pick(r, ['clearing the cache', 'a different browser', 'reinstalling', 'resetting the password', 'contacting my admin'])} without luck.`,
+  (r: () => number) => `Last time ${pick(r, NAMES)} told me it would be fixed within ${1 + Math.floor(r() * 10)} days.`,
+  (r: () => number) => `Can you compare the ${pick(r, PRODUCTS)} with the ${pick(r, PRODUCTS)} for a team of ${3 + Math.floor(r() * 60)} people?`,
+  () => `Our internal policy on refunds and escalations asks for short friendly sentences and a clear next step.`,
+  (r: () => number) => `The customer is on the ${pick(r, ['enterprise', 'business', 'starter', 'education'])} plan with account id ${Math.floor(r() * 1e6)}.`,
+];
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const PII = [
   (r: () => number) => `my email is jane.doe${Math.floor(r() * 1000)}@example.com`,
   (r: () => number) => `call me on +44 20 7946 ${String(Math.floor(r() * 10000)).padStart(4, '0')}`,
@@ -52,6 +67,8 @@ export interface WorkloadOptions {
   legacyShare?: number;
   /** Unix ms of the first interaction. */
   startMs?: number;
+  /** Milliseconds between interactions (event time). Default 5. */
+  intervalMs?: number;
 }
 
 export interface Workload {
@@ -112,8 +129,8 @@ function span(
 function text(r: () => number, bytes: number): string {
   let s = TOPICS[Math.floor(r() * TOPICS.length)]! + '. ';
   while (s.length < bytes) {
-    s += FILLER;
-    if (r() < 0.3) s += PII[Math.floor(r() * PII.length)]!(r) + '. ';
+    s += pick(r, SENTENCES)(r) + ' ';
+    if (r() < 0.1) s += PII[Math.floor(r() * PII.length)]!(r) + '. ';
   }
   return s.slice(0, bytes);
 }
@@ -134,7 +151,7 @@ export function generate(options: WorkloadOptions): Workload {
     const answer = text(r, Math.floor(textBytes * 0.4));
     const start = t;
     const end = t + 300 + Math.floor(r() * 1500);
-    t += 5;
+    t += options.intervalMs ?? 5;
     const common: Attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.request.model': model,
@@ -224,4 +241,35 @@ export function encodeLogs(logs: ReadableLogRecord[], encoding: Encoding, perReq
     if (body) bodies.push(body);
   }
   return bodies;
+}
+
+const startMsOf = (t: HrTime): number => t[0] * 1000 + t[1] / 1e6;
+
+/**
+ * A capture as the collector's file exporter would write it: OTLP/JSON export
+ * requests, one per line, traces and logs of each `sliceMs` of event time
+ * together, in time order (so content logs never trail their spans by hours).
+ */
+export function captureLines(wl: Workload, sliceMs: number): string[] {
+  const slice = (ms: number) => Math.floor(ms / sliceMs);
+  const spansBy = new Map<number, ReadableSpan[]>();
+  for (const s of wl.spans) {
+    const k = slice(startMsOf(s.startTime));
+    spansBy.set(k, [...(spansBy.get(k) ?? []), s]);
+  }
+  const logsBy = new Map<number, ReadableLogRecord[]>();
+  for (const l of wl.logs) {
+    const k = slice(startMsOf(l.hrTime));
+    logsBy.set(k, [...(logsBy.get(k) ?? []), l]);
+  }
+  const keys = [...new Set([...spansBy.keys(), ...logsBy.keys()])].sort((a, b) => a - b);
+  const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+  const lines: string[] = [];
+  for (const k of keys) {
+    const spans = spansBy.get(k);
+    const logs = logsBy.get(k);
+    if (spans) lines.push(...encodeTraces(spans, 'json', 1000).map(text));
+    if (logs) lines.push(...encodeLogs(logs, 'json', 1000).map(text));
+  }
+  return lines;
 }

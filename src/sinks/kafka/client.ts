@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { Clock } from '../../telemetry/clock';
 import type { Logger } from '../../telemetry/logger';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
@@ -25,13 +26,30 @@ export const brokerList = z
 // entries are free-form; none of these carry message keys or values.
 const KEEP = ['broker', 'clientId', 'groupId', 'memberId', 'topic', 'partition', 'retryCount', 'retryTime', 'error', 'host', 'port'];
 
+/** The same warning at most once per this interval (the next one says how many were suppressed). */
+const WARN_INTERVAL_MS = 10_000;
+
 /**
  * kafkajs logs through this into pino, under `component`. kafkajs reports
  * every failed connection attempt as an ERROR; during a broker outage that is
- * expected and retried, so ERROR and WARN become pino warnings, INFO debug.
+ * expected and retried, so ERROR and WARN become pino warnings — each distinct
+ * one at most every 10 s — and INFO becomes debug.
  */
-export function kafkaLogCreator(logger: Logger, component: string): logCreator {
+export function kafkaLogCreator(logger: Logger, component: string, clock: Clock): logCreator {
   const child = logger.child({ component, lib: 'kafkajs' });
+  const last = new Map<string, { atMs: number; suppressed: number }>();
+  const warn = (fields: Record<string, unknown>, msg: string): void => {
+    const key = `${String(fields.namespace)}\u0000${msg}`;
+    const now = clock.now();
+    const seen = last.get(key);
+    if (seen && now - seen.atMs < WARN_INTERVAL_MS) {
+      seen.suppressed++;
+      return;
+    }
+    if (last.size > 1000) last.clear(); // messages carry addresses; keep the map bounded
+    last.set(key, { atMs: now, suppressed: 0 });
+    child.warn({ ...fields, suppressed: seen?.suppressed ?? 0 }, msg);
+  };
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const fields: Record<string, unknown> = { namespace };
@@ -43,7 +61,7 @@ export function kafkaLogCreator(logger: Logger, component: string): logCreator {
       // Said on every idempotent producer the sink creates; the sink bounds
       // retries on purpose (the outbox retries), so it is not news.
       if (msg.startsWith('Limiting retries for the idempotent producer')) return void child.debug(fields, msg);
-      if (level === logLevel.ERROR || level === logLevel.WARN) child.warn(fields, msg);
+      if (level === logLevel.ERROR || level === logLevel.WARN) warn(fields, msg);
       else if (level === logLevel.INFO) child.debug(fields, msg);
       else child.trace(fields, msg);
     };

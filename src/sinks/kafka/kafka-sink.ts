@@ -82,7 +82,7 @@ export class KafkaSink implements Sink {
       // retries on its own schedule.
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
-      logCreator: kafkaLogCreator(ctx.logger, COMPONENT),
+      logCreator: kafkaLogCreator(ctx.logger, COMPONENT, ctx.clock),
     });
     this.counters = ctx.metrics.component(COMPONENT);
     this.bytes = ctx.metrics.counter('feedback_loop_kafka_sink_written_bytes_total', 'Bytes of Avro values the Kafka sink had acknowledged, by Kafka topic.', ['topic']);

@@ -54,6 +54,7 @@ export class KafkaSource implements Lifecycle {
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
   private client: Consumer | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private joining: Promise<void> | undefined;
   private lastCommitMs = 0;
   private active = 0;
   private idle: (() => void) | undefined;
@@ -79,7 +80,7 @@ export class KafkaSource implements Lifecycle {
       // Retried inside kafkajs; past this a consumer crash restarts it (see onCrash).
       retry: { retries: 8, initialRetryTime: 250, maxRetryTime: 5000 },
       logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
-      logCreator: kafkaLogCreator(ctx.logger, COMPONENT),
+      logCreator: kafkaLogCreator(ctx.logger, COMPONENT, ctx.clock),
     });
     this.counters = ctx.metrics.component(COMPONENT);
     this.lag = ctx.metrics.gauge(
@@ -133,15 +134,22 @@ export class KafkaSource implements Lifecycle {
     });
     await client.connect();
     await client.subscribe({ topics: [...this.signals.keys()], fromBeginning: this.config.start_from === 'earliest' });
-    await client.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.config.partitions_consumed_concurrently,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    // Joining the group can wait for a dead member's session to expire (after
+    // a kill -9, up to session_timeout): start() does not wait for it.
+    this.joining = client
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.config.partitions_consumed_concurrently,
+        eachBatch: (payload) => this.onBatch(payload),
+      })
+      .catch((err: unknown) => {
+        this.counters.error('consumer_crash');
+        this.ctx.logger.error({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: could not start consuming');
+      });
     this.ctx.logger.info(
       { component: COMPONENT, brokers: this.config.brokers, groupId: this.config.group_id, topics: [...this.signals.keys()], encoding: this.config.encoding },
-      'kafka source consuming',
+      'kafka source started; joining the consumer group',
     );
   }
 
@@ -153,6 +161,8 @@ export class KafkaSource implements Lifecycle {
     await this.startOnce?.catch(() => undefined);
     const client = this.client;
     if (!client) return;
+    // A join still under way would otherwise complete after the disconnect and start fetching again.
+    await this.joining;
     // Batches in progress stop before their next message; the one in the pipeline finishes.
     if (this.active > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     const pending = this.tracker.pending();

@@ -51,8 +51,24 @@ export function canonicalize(type: string, value: string): string {
 export class EventContext {
   readonly entities: Record<string, number> = {};
   keysRedacted = 0;
+  private wherePath = '';
+  private whereIndex = -1;
+  private whereKey = '';
+
   /** Where in the event the walker is, for error messages (field names only, never content). */
-  where = '';
+  get where(): string {
+    return this.whereIndex < 0 ? this.wherePath : `${this.wherePath}[${this.whereIndex}].${this.whereKey}`;
+  }
+  set where(path: string) {
+    this.wherePath = path;
+    this.whereIndex = -1;
+  }
+  /** where = `${path}[${index}].${key}`, recorded without building the string: only a failure reads it. */
+  whereAt(path: string, index: number, key: string): void {
+    this.wherePath = path;
+    this.whereIndex = index;
+    this.whereKey = key;
+  }
   private readonly numbers = new Map<string, Map<string, number>>();
 
   count(type: string): void {

@@ -129,9 +129,9 @@ const shared = new Prescan();
 export function prescan(text: string): Prescan {
   const r = shared;
   r.digitStart.length = r.digitEnd.length = r.names.length = r.bearers.length = r.keys.length = 0;
+  const n = text.length;
   let features = 0;
   let prev = 127; // the previous code unit; the start of the text acts like a non-ASCII one
-  const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {

@@ -76,6 +76,8 @@ const PART_KEYS: Record<string, ReadonlySet<string>> = {
   tool_call_response: new Set(['type', 'id', 'response']),
   other: new Set(['type', 'originalType', 'content']),
 };
+/** The free-text field of each part type. */
+const TEXT_FIELDS = ['content', 'arguments', 'response'] as const;
 const SPAN_KEYS = new Set(['traceId', 'spanId']);
 const TARGET_KEYS = new Set(['requestId', 'span']);
 const USAGE_KEYS = new Set(['inputTokens', 'outputTokens', 'totalTokens', 'cacheReadInputTokens', 'cacheCreationInputTokens', 'reasoningTokens']);
@@ -87,6 +89,19 @@ const PARAM_KEYS = new Set([
 type Obj = Record<string, unknown>;
 
 const MAX_CACHED_KEYS = 4096;
+
+/**
+ * `${path}[${i}].parts` for a message list ("inputMessages", "outputMessages"),
+ * built once per index: it is only read when something fails, but every
+ * message needs one.
+ */
+const PARTS_PATHS = new Map<string, string[]>();
+function partsPath(path: string, i: number): string {
+  if (i >= 1024) return `${path}[${i}].parts`;
+  let byIndex = PARTS_PATHS.get(path);
+  if (byIndex === undefined) PARTS_PATHS.set(path, (byIndex = []));
+  return (byIndex[i] ??= `${path}[${i}].parts`);
+}
 
 /**
  * A key worth remembering: short, and only letters, "_", "." and "-". Keys with
@@ -191,13 +206,13 @@ export class PlanRedactor implements Redactor {
   private messages(list: Message[], ctx: EventContext, path: string): Message[] {
     if (!Array.isArray(list)) throw new ShapeError(`${path} is not an array`);
     return list.map((m, i) => {
-      const where = `${path}[${i}]`;
-      if (m === null || typeof m !== 'object') throw new ShapeError(`${where} is not an object`);
-      const out = this.copyKnown(m as unknown as Obj, MESSAGE_KEYS, ctx, where) as unknown as Message;
-      out.parts = this.parts(m.parts, ctx, `${where}.parts`);
-      // A participant's name may be a person's: scan it like text.
-      ctx.where = `${where}.name`;
-      this.optionalText(out, 'name', m.name, ctx);
+      if (m === null || typeof m !== 'object') throw new ShapeError(`${path}[${i}] is not an object`);
+      const out = this.copyKnown(m as unknown as Obj, MESSAGE_KEYS, ctx, path, i) as unknown as Message;
+      out.parts = this.parts(m.parts, ctx, partsPath(path, i));
+      // A participant's name may be a person's: scan it like text. (An error here names
+      // inputMessages[i].name; it used to say only "name".)
+      ctx.whereAt(path, i, 'name');
+      if (m.name !== undefined) out.name = this.field(this.strAtWhere(m.name, ctx), ctx, 0);
       return out;
     });
   }
@@ -205,20 +220,20 @@ export class PlanRedactor implements Redactor {
   private parts(list: MessagePart[], ctx: EventContext, path: string): MessagePart[] {
     if (!Array.isArray(list)) throw new ShapeError(`${path} is not an array`);
     return list.map((p, i) => {
-      const where = `${path}[${i}]`;
-      if (p === null || typeof p !== 'object') throw new ShapeError(`${where} is not an object`);
+      if (p === null || typeof p !== 'object') throw new ShapeError(`${path}[${i}] is not an object`);
       const known = PART_KEYS[p.type];
       if (!known) {
         // A part type this code does not know: keep its type, redact everything else.
-        const out = this.generic(p, ctx, 0, where) as Obj;
+        const out = this.generic(p, ctx, 0, `${path}[${i}]`) as Obj;
         out.type = p.type;
         return out as unknown as MessagePart;
       }
-      const out = this.copyKnown(p as unknown as Obj, known, ctx, where);
-      for (const key of ['content', 'arguments', 'response']) {
+      const out = this.copyKnown(p as unknown as Obj, known, ctx, path, i);
+      for (let t = 0; t < TEXT_FIELDS.length; t++) {
+        const key = TEXT_FIELDS[t]!;
         if (key in p) {
-          ctx.where = `${where}.${key}`;
-          out[key] = this.field(this.str((p as unknown as Obj)[key], ctx.where), ctx, 0);
+          ctx.whereAt(path, i, key);
+          out[key] = this.field(this.strAtWhere((p as unknown as Obj)[key], ctx), ctx, 0);
         }
       }
       return out as unknown as MessagePart;
@@ -319,6 +334,12 @@ export class PlanRedactor implements Redactor {
     else (out as Obj)[key] = this.pseudonymize(s);
   }
 
+  /** str() naming the field at ctx.where, which is only spelled out if the value is not a string. */
+  private strAtWhere(value: unknown, ctx: EventContext): string {
+    if (typeof value !== 'string') throw new ShapeError(`${ctx.where} is not a string`);
+    return value;
+  }
+
   private str(value: unknown, where: string): string {
     if (typeof value !== 'string') throw new ShapeError(`${where} is not a string`);
     return value;
@@ -334,8 +355,11 @@ export class PlanRedactor implements Redactor {
    * replaces those that need redaction) and unknown keys are redacted as
    * text: a field added to the model later is safe before this code learns it.
    */
-  private copyKnown(obj: Obj, known: ReadonlySet<string>, ctx: EventContext, where = ''): Obj {
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ShapeError(`${where || 'event'} is not an object`);
+  private copyKnown(obj: Obj, known: ReadonlySet<string>, ctx: EventContext, path = '', index = -1): Obj {
+    // The field's path is `${path}[${index}]` (or path alone), spelled out only when needed.
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      throw new ShapeError(`${(index < 0 ? path : `${path}[${index}]`) || 'event'} is not an object`);
+    }
     const out: Obj = {};
     // Object.keys and a lookup rather than Object.entries: no pair arrays on the hot path.
     const keys = Object.keys(obj);
@@ -343,7 +367,10 @@ export class PlanRedactor implements Redactor {
       const k = keys[i]!;
       const v = obj[k];
       if (known.has(k)) out[k] = v;
-      else out[k] = this.generic(v, ctx, 0, where ? `${where}.${k}` : k);
+      else {
+        const where = index < 0 ? path : `${path}[${index}]`;
+        out[k] = this.generic(v, ctx, 0, where ? `${where}.${k}` : k);
+      }
     }
     return out;
   }
