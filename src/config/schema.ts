@@ -10,6 +10,7 @@ import { sampleConfigSchema } from '../stages/sample/config';
 import { fileSinkConfigSchema } from '../sinks/file/config';
 import { kafkaSinkConfigSchema } from '../sinks/kafka/config';
 import { selfTracingProblems, telemetryConfigSchema } from '../telemetry/config';
+import { scaleOutConfigSchema } from '../scaleout/config';
 
 // The whole config reads like the data flow: sources → stages → sinks.
 export const configSchema = z
@@ -32,6 +33,7 @@ export const configSchema = z
       kafka: kafkaSinkConfigSchema,
     }),
     telemetry: telemetryConfigSchema,
+    scale_out: scaleOutConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     // Cross-field rules live here, in one place.

@@ -17,6 +17,7 @@ import { fileSinkFactory } from '../sinks/file';
 import { kafkaSinkFactory } from '../sinks/kafka';
 import { kafkaSourceFactory } from '../sources/kafka';
 import { errorMessage } from './errors';
+import { createScaleOut } from '../scaleout';
 import { startSelfTracing, traced, type SelfTracing } from '../telemetry/self-tracing';
 
 /** Sections that take effect on reload; anything else needs a restart. */
@@ -81,7 +82,9 @@ export class Service {
     const sink = config.sinks.kafka.enabled ? kafkaSinkFactory.create(config.sinks.kafka, ctx) : fileSinkFactory.create(config.sinks.file, ctx);
     const outbox = new Outbox(store, sink, ctx, { chunk: 500, maxBacklog: 200_000 });
     const decider = createDecider({ label: config.label, sample: config.sample }, ctx);
-    const joinStage = new JoinStage(config.join, store, outbox, (r) => decider.decide(r), ctx, config.redact.policy_version);
+    // Scale-out (src/scaleout/README.md): the join stage hands events to Kafka; the partitioned join runs as the first "source".
+    const scaleOut = config.scale_out.enabled ? createScaleOut(config, store, outbox, (r) => decider.decide(r), ctx) : undefined;
+    const joinStage = scaleOut?.stage ?? new JoinStage(config.join, store, outbox, (r) => decider.decide(r), ctx, config.redact.policy_version);
     const ingest = new Ingest(
       createNormalizer(config.normalize),
       createRedactor(config.redact, env),
@@ -91,7 +94,7 @@ export class Service {
       config.sources.otlp_http.retry_after_seconds,
     );
     const tracing = startSelfTracing(config, options.logger, metrics);
-    const sources: Lifecycle[] = [];
+    const sources: Lifecycle[] = scaleOut ? [scaleOut.runtime] : [];
     if (config.sources.otlp_http.enabled) {
       sources.push(otlpHttpReceiverFactory.create(config.sources.otlp_http, ingest, ctx, { env: options.env, tracer: tracing.tracer }));
     }

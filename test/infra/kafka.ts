@@ -135,7 +135,9 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
   ];
 
   // KRaft needs the log dir formatted with a cluster id before the first start.
-  const clusterId = randomBytes(16).toString('base64url');
+  // Kafka's own format (base64url of a 16-byte UUID); an id that starts with
+  // '-' would be read by StorageTool as an option, so force a letter first.
+  const clusterId = `K${randomBytes(16).toString('base64url').slice(1)}`;
   await runTool('java', javaArgs('kafka.tools.StorageTool', '256m', ['format', '--cluster-id', clusterId, '--config', join(dir, 'server.properties')]), {
     logFile,
   });

@@ -26,6 +26,13 @@ import { kafkaServiceYaml, readTopics, registryDecoder, singleObjectDecoder, sta
 import { HEADER } from '../../src/sinks/kafka/wire';
 
 const SETUP_TIMEOUT = 20 * 60_000;
+/** The field each topic's record.id header repeats. */
+const ID_FIELD: Record<string, string> = {
+  labeled_interactions: 'record_id',
+  orphaned_feedback: 'record_id',
+  annotation_tasks: 'task_id',
+  training_examples: 'example_id',
+};
 const OUT_TOPICS = ['labeled_interactions', 'annotation_tasks', 'training_examples', 'orphaned_feedback', 'dead_letters'];
 
 let kafka: KafkaBroker | undefined;
@@ -80,9 +87,13 @@ function checkAgainstSummary(records: ReadRecord[], name: string): void {
   const dead = records.filter((r) => r.topic === `e2e-${name}.dead_letters`);
   assert.deepEqual(dead.map((r) => r.value.reason), [], 'nothing dead-lettered');
 
+  const ids = new Set(summary.interactions.map((i) => i.responseId));
   for (const r of records) {
-    assert.equal(r.headers[HEADER.recordId], r.value.record_id ?? r.headers[HEADER.recordId], 'the record.id header is the record_id field');
+    const topic = r.topic.slice(`e2e-${name}.`.length);
+    const idField = ID_FIELD[topic];
+    if (idField) assert.equal(r.headers[HEADER.recordId], r.value[idField], `${topic}: the record.id header is the ${idField} field`);
     if ('request_id' in r.value) assert.equal(r.key, r.value.request_id, 'keyed by request id');
+    if (topic === 'annotation_tasks' || topic === 'training_examples') assert.ok(ids.has(String(r.value.request_id)), `${topic} about an interaction the app made`);
   }
 
   for (const i of summary.interactions) {

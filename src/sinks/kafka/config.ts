@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, section } from '../../config/types';
+import { byteSize, duration, section } from '../../config/types';
 import { brokerList } from './client';
 
 const topicName = z
@@ -42,6 +42,18 @@ export const kafkaSinkConfigSchema = section({
     .min(1)
     .optional()
     .describe("Replication factor of topics created at start; unset: the broker's default.replication.factor."),
+  max_request_bytes: byteSize
+    .pipe(z.number().min(1024, 'must be at least 1KiB'))
+    .prefault('900KiB')
+    .describe(
+      "Most bytes (uncompressed keys, values, headers) in one produce request. Keep it under the topics' max.message.bytes (broker default 1MiB), which bounds each partition's record batch.",
+    ),
+  max_message_bytes: byteSize
+    .pipe(z.number().min(1024, 'must be at least 1KiB'))
+    .optional()
+    .describe(
+      "max.message.bytes of topics created at start; unset: the broker's default (1MiB). A single record larger than the topic allows is not sent (counted as too_large and logged).",
+    ),
   compression: z
     .enum(['none', 'gzip'])
     .default('gzip')

@@ -1,10 +1,11 @@
 // The Kafka sink: one Kafka topic per logical topic, keyed by request id,
 // Avro values (single-object, or the Confluent wire format with a registry).
 //
-// Delivery: write() sends its entries with an idempotent producer (acks=all,
-// one request in flight) and resolves only once the broker acknowledged all
-// of them, so durableSeq() is simply the last seq of the last acknowledged
-// write — the outbox hands entries over in seq order, one write at a time.
+// Delivery: write() sends its entries, in seq order, in produce requests of
+// at most max_request_bytes with an idempotent producer (acks=all, one request
+// in flight), and resolves only once the broker acknowledged all of them.
+// durableSeq() is the last seq of the last acknowledged request — the outbox
+// hands entries over in seq order, one write at a time.
 // A failed send rejects with a retryable error and leaves durableSeq where it
 // was: the outbox keeps the entries and sends them again. Because a send can
 // fail after the broker stored part of it, and because a crash can come
@@ -39,6 +40,32 @@ export interface KafkaSinkOptions {
 
 /** The part of kafkajs's Kafka the sink uses. */
 export type KafkaClient = Pick<Kafka, 'producer' | 'admin'>;
+
+/** An encoded entry on its way out. */
+interface Outgoing {
+  entry: OutboxEntry;
+  topic: string;
+  message: Message;
+  size: number;
+  /** Highest seq this message's acknowledgement makes durable (skipped unwritable entries after it count too). */
+  coversSeq: number;
+}
+
+function messageBytes(m: Message): number {
+  let n = 64 + (m.value as Buffer).length + (typeof m.key === 'string' ? Buffer.byteLength(m.key) : 0);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+  return n;
+}
+
+/** The Kafka error type (e.g. MESSAGE_TOO_LARGE) of a kafkajs error, looking through its wrappers. */
+function errorType(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const x = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (typeof x.type === 'string') return x.type;
+    e = x.cause ?? x.originalError ?? (Array.isArray(x.errors) ? x.errors[0] : undefined);
+  }
+  return undefined;
+}
 
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
@@ -170,48 +197,79 @@ export class KafkaSink implements Sink {
 
   // ── sending ────────────────────────────────────────────────────────────────
 
+  /**
+   * Sends `entries` in requests of at most max_request_bytes, in seq order,
+   * moving durableSeq after each acknowledged request: a write that fails
+   * half-way keeps what the broker already acknowledged.
+   */
   private async send(entries: OutboxEntry[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    const sizes = new Map<string, number>();
-    let last = this.acked;
-    let count = 0;
+    let batch: Outgoing[] = [];
+    let bytes = 0;
     for (const e of entries) {
       this.counters.received();
       if (e.seq <= this.acked) continue; // already acknowledged by this process
-      last = Math.max(last, e.seq);
       const message = this.encode(e);
-      if (!message) continue;
-      const topic = this.kafkaTopic(e.topic);
-      const list = byTopic.get(topic) ?? [];
-      list.push(message);
-      byTopic.set(topic, list);
-      sizes.set(topic, (sizes.get(topic) ?? 0) + (message.value as Buffer).length);
-      count++;
-    }
-    if (count > 0) {
-      let producer: Producer;
-      try {
-        producer = await this.connectedProducer();
-        await producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          acks: -1,
-          timeout: this.config.request_timeout,
-          compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        });
-      } catch (err) {
-        this.counters.error('send_failed', count);
-        this.setHealthy(false);
-        // A fresh producer next time: after a failure kafkajs's idempotent
-        // sequence numbers may no longer match the broker's, which would fail
-        // every later send (OUT_OF_ORDER_SEQUENCE_NUMBER).
-        this.dropProducer();
-        throw new RetryableError(ERROR_CODES.SINK_UNAVAILABLE, `kafka sink: send failed: ${errorMessage(err)}`, 2, err);
+      if (!message) {
+        // Unwritable (counted and logged): once everything before it is acknowledged it counts as done.
+        if (batch.length === 0) this.acked = e.seq;
+        else batch[batch.length - 1]!.coversSeq = e.seq;
+        continue;
       }
-      this.setHealthy(true);
-      this.counters.emitted(count);
-      for (const [topic, n] of sizes) this.bytes.labels(topic).inc(n);
+      const size = messageBytes(message);
+      if (batch.length > 0 && bytes + size > this.config.max_request_bytes) {
+        await this.sendRequest(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push({ entry: e, topic: this.kafkaTopic(e.topic), message, size, coversSeq: e.seq });
+      bytes += size;
     }
-    this.acked = last;
+    if (batch.length > 0) await this.sendRequest(batch);
+  }
+
+  /** One produce request (one record batch per partition); on success durableSeq covers its last entry. */
+  private async sendRequest(batch: Outgoing[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const o of batch) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
+    try {
+      const producer = await this.connectedProducer();
+      await producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        acks: -1,
+        timeout: this.config.request_timeout,
+        compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+      });
+    } catch (err) {
+      if (batch.length > 1 && errorType(err) === 'MESSAGE_TOO_LARGE') {
+        // A partition's batch went over the topic's limit (max_request_bytes set
+        // above it, or a smaller max.message.bytes on one topic): one at a time.
+        for (const o of batch) await this.sendRequest([o]);
+        return;
+      }
+      if (batch.length === 1 && errorType(err) === 'MESSAGE_TOO_LARGE') {
+        // One record over the topic's max.message.bytes: no retry can deliver
+        // it, and refusing would block the outbox forever. Counted and logged.
+        const o = batch[0]!;
+        this.counters.error('too_large');
+        this.ctx.logger.error(
+          { component: COMPONENT, topic: o.topic, seq: o.entry.seq, recordId: o.entry.recordId, bytes: o.size },
+          "kafka sink: record larger than the topic's max.message.bytes; not sent (raise max.message.bytes / sinks.kafka.max_message_bytes)",
+        );
+        this.acked = o.coversSeq;
+        return;
+      }
+      this.counters.error('send_failed', batch.length);
+      this.setHealthy(false);
+      // A fresh producer next time: after a failure kafkajs's idempotent
+      // sequence numbers may no longer match the broker's, which would fail
+      // every later send (OUT_OF_ORDER_SEQUENCE_NUMBER).
+      this.dropProducer();
+      throw new RetryableError(ERROR_CODES.SINK_UNAVAILABLE, `kafka sink: send failed: ${errorMessage(err)}`, 2, err);
+    }
+    this.setHealthy(true);
+    this.counters.emitted(batch.length);
+    for (const o of batch) this.bytes.labels(o.topic).inc((o.message.value as Buffer).length);
+    this.acked = batch[batch.length - 1]!.coversSeq;
   }
 
   /** The Kafka message for an entry, or undefined (counted and logged) if it cannot be encoded. */
@@ -312,6 +370,7 @@ export class KafkaSink implements Sink {
         topic,
         numPartitions: this.config.partitions,
         ...(this.config.replication_factor ? { replicationFactor: this.config.replication_factor } : {}),
+        ...(this.config.max_message_bytes ? { configEntries: [{ name: 'max.message.bytes', value: String(this.config.max_message_bytes) }] } : {}),
       })),
     });
     this.ctx.logger.info({ component: COMPONENT, topics: missing, partitions: this.config.partitions }, 'kafka sink: topics created');

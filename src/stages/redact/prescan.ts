@@ -125,18 +125,22 @@ export class Prescan {
 }
 
 const shared = new Prescan();
+const NON_ASCII_ROW = 127 << 7;
+const DIGIT_ROW_0 = 48 << 7;
+const DIGIT_ROW_9 = 57 << 7;
 
 export function prescan(text: string): Prescan {
   const r = shared;
   r.digitStart.length = r.digitEnd.length = r.names.length = r.bearers.length = r.keys.length = 0;
   const n = text.length;
   let features = 0;
-  let prev = 127; // the previous code unit; the start of the text acts like a non-ASCII one
+  // (previous code unit << 7) for the pair table; a non-ASCII one, and the start of the text, count as 127.
+  let prevRow = NON_ASCII_ROW;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
-      const v = PAIR[((prev < 128 ? prev : 127) << 7) | c]!;
-      prev = c;
+      const v = PAIR[prevRow | c]!;
+      prevRow = c << 7;
       if (v === 0) continue;
       features |= v;
       if ((v & POSITION_BITS) === 0) continue;
@@ -146,19 +150,22 @@ export function prescan(text: string): Prescan {
       if (v & P_BEARER) r.bearers.push(i - 1);
       if (v & P_KEY) r.keys.push(i - 1);
     } else {
-      if (isAsciiDigit(prev)) r.digitEnd.push(i);
+      if (prevRow >= DIGIT_ROW_0 && prevRow <= DIGIT_ROW_9) r.digitEnd.push(i);
       // Names that start with a non-ASCII pair: пароль (п/П then а/А), パスワード, 密码.
-      if (
-        ((c === 0x430 || c === 0x410) && (prev === 0x43f || prev === 0x41f)) ||
-        (c === 0x30b9 && prev === 0x30d1) ||
-        (c === 0x7801 && prev === 0x5bc6)
-      ) {
-        r.names.push(i - 1);
+      if (c === 0x430 || c === 0x410 || c === 0x30b9 || c === 0x7801) {
+        const prev = text.charCodeAt(i - 1);
+        if (
+          ((c === 0x430 || c === 0x410) && (prev === 0x43f || prev === 0x41f)) ||
+          (c === 0x30b9 && prev === 0x30d1) ||
+          (c === 0x7801 && prev === 0x5bc6)
+        ) {
+          r.names.push(i - 1);
+        }
       }
-      prev = c;
+      prevRow = NON_ASCII_ROW;
     }
   }
-  if (isAsciiDigit(prev)) r.digitEnd.push(n);
+  if (prevRow >= DIGIT_ROW_0 && prevRow <= DIGIT_ROW_9) r.digitEnd.push(n);
   r.features = features;
   return r;
 }

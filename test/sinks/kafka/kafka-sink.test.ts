@@ -34,6 +34,10 @@ class FakeKafka {
   readonly batches: ProducerBatch[] = [];
   producersMade = 0;
   failSends = 0;
+  /** Sends after this many succeeded fail (simulates the broker going away mid-write). */
+  failAfter = Infinity;
+  /** A request holding a value larger than this fails like a broker's MESSAGE_TOO_LARGE. */
+  maxValueBytes = Infinity;
   reachable = true;
   topics = new Set<string>();
   created: string[] = [];
@@ -46,6 +50,10 @@ class FakeKafka {
       },
       disconnect: async () => undefined,
       sendBatch: async (b: ProducerBatch) => {
+        if (b.topicMessages!.some((t) => t.messages.some((m) => (m.value as Buffer).length > this.maxValueBytes))) {
+          throw Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
+        }
+        if (this.batches.length >= this.failAfter) throw new Error('Connection error: connect ECONNREFUSED');
         if (this.failSends > 0 || !this.reachable) {
           this.failSends = Math.max(0, this.failSends - 1);
           throw new Error('KafkaJSNumberOfRetriesExceeded: connection refused');
@@ -131,6 +139,38 @@ describe('kafka sink: durableSeq and failures', () => {
     assert.equal(s.durableSeq(), 3);
     assert.deepEqual(fake.batches[0]!.topicMessages![0]!.messages.map((m) => m.key), ['k1', 'k3']);
     assert.equal(await metrics.value('feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'schema_invalid' }), 1);
+    await s.shutdown();
+  });
+
+  it('splits a write into requests of at most max_request_bytes; a failure half-way keeps what was acknowledged', async () => {
+    const { s, fake } = await sink({ max_request_bytes: '2KiB' });
+    await s.start();
+    const big = (seq: number) => deadLetter(seq, { value: deadLetterToAvro({ reason: 'r', detail: 'x'.repeat(700), component: 'kafka', receivedMs: seq }) });
+    await s.write([1, 2, 3, 4, 5].map(big));
+    assert.equal(s.durableSeq(), 5);
+    assert.ok(fake.batches.length >= 3, `split into ${fake.batches.length} requests`);
+    for (const b of fake.batches) {
+      const bytes = b.topicMessages!.flatMap((t) => t.messages).reduce((n, m) => n + (m.value as Buffer).length, 0);
+      assert.ok(bytes <= 2048, `request of ${bytes} bytes`);
+    }
+    fake.failAfter = fake.batches.length + 1;
+    await assert.rejects(s.write([6, 7, 8, 9, 10].map(big)));
+    const sentSeqs = fake.batches.slice(-1)[0]!.topicMessages![0]!.messages.map((m) => Number(String(m.key).slice(1)));
+    assert.equal(s.durableSeq(), Math.max(...sentSeqs), 'durable through the last acknowledged request');
+    assert.ok(s.durableSeq() > 5 && s.durableSeq() < 10);
+    await s.shutdown();
+  });
+
+  it('a single record over the topic’s limit is counted and skipped; the others go through', async () => {
+    const { s, fake, metrics } = await sink();
+    await s.start();
+    fake.maxValueBytes = 1000;
+    const huge = deadLetter(2, { value: deadLetterToAvro({ reason: 'r', detail: 'x'.repeat(5000), component: 'kafka', receivedMs: 2 }) });
+    await s.write([deadLetter(1), huge, deadLetter(3)]);
+    assert.equal(s.durableSeq(), 3);
+    assert.deepEqual(fake.batches.flatMap((b) => b.topicMessages!.flatMap((t) => t.messages.map((m) => m.key))), ['k1', 'k3']);
+    assert.equal(await metrics.value('feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'too_large' }), 1);
+    assert.equal(s.ready(), true, 'not an outage');
     await s.shutdown();
   });
 

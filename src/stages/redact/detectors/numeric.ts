@@ -139,14 +139,12 @@ class NumericScan {
     this.ge = scan.digitEnd.at;
     this.G = G;
     const gs = this.gs, ge = this.ge;
+    // Entries past G are stale and never read: gap() checks the index.
     const gaps = this.gaps;
-    gaps.length = G;
     for (let k = 0; k < G; k++) gaps[k] = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
 
-    const wantIp = enabled.has('ip_address');
-    const wantCard = enabled.has('credit_card');
-    const wantSsn = enabled.has('us_ssn');
-    const wantPhone = enabled.has('phone');
+    if (enabled !== this.enabled) this.enable(enabled);
+    const { wantIp, wantCard, wantSsn, wantPhone } = this;
     let k = 0;
     while (k < G) {
       let next = -1;
@@ -163,7 +161,23 @@ class NumericScan {
       } else k++;
     }
 
-    if (enabled.has('iban')) findIbans(text, gs, ge, G, out);
+    if (this.wantIban) findIbans(text, gs, ge, G, out);
+  }
+
+  /** Which detectors are on, looked up once per enabled set rather than on every call. */
+  private enabled: EnabledSet | null = null;
+  private wantIp = false;
+  private wantCard = false;
+  private wantSsn = false;
+  private wantPhone = false;
+  private wantIban = false;
+  private enable(enabled: EnabledSet): void {
+    this.enabled = enabled;
+    this.wantIp = enabled.has('ip_address');
+    this.wantCard = enabled.has('credit_card');
+    this.wantSsn = enabled.has('us_ssn');
+    this.wantPhone = enabled.has('phone');
+    this.wantIban = enabled.has('iban');
   }
 
   private len(k: number): number {
@@ -172,6 +186,13 @@ class NumericScan {
 
   private gap(k: number): string | null {
     return k >= 0 && k < this.G ? this.gaps[k]! : null;
+  }
+
+  /** The number group k spells (called for groups of at most three digits). */
+  private groupValue(k: number): number {
+    let v = 0;
+    for (let i = this.gs[k]!; i < this.ge[k]!; i++) v = v * 10 + this.text.charCodeAt(i) - 48;
+    return v;
   }
 
   private digitsOf(k: number, e: number): string {
@@ -201,7 +222,7 @@ class NumericScan {
     const { text, gs, ge } = this;
     if (k + 3 >= this.G) return -1;
     for (let x = k; x < k + 4; x++) {
-      if (this.len(x) > 3 || Number(text.slice(gs[x]!, ge[x]!)) > 255) return -1;
+      if (this.len(x) > 3 || this.groupValue(x) > 255) return -1;
       if (x < k + 3 && this.gap(x) !== '.') return -1;
     }
     if (!this.leftOk(gs[k]!, J_DOT) || !this.rightOk(ge[k + 3]!, J_DOT)) return -1;
@@ -225,6 +246,7 @@ class NumericScan {
       e++;
       total += this.len(e);
     }
+    if (total < 13) return -1; // every candidate below has at most `total` digits
     for (; e >= k; e--) {
       let d = 0;
       let shaped = e === k || this.len(k) === 4;
@@ -292,6 +314,8 @@ class NumericScan {
       trunkTo[i] =
         trunkTo[i - 1]! || (this.len(e) === 1 && text.charCodeAt(gs[e]! - 1) === 40 && at(text, ge[e]!) === 41 && text.charCodeAt(gs[e]!) === 48);
     }
+    // Every form phoneShaped accepts has at least 7 digits, and no candidate below has more than `total`.
+    if (total < 7) return -1;
     // Whether a word like "phone" precedes depends only on the start: looked up once, and only if needed.
     this.phoneStart = start;
     this.context = undefined;

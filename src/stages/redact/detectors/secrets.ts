@@ -193,24 +193,44 @@ export function findBearerTokens(text: string, out: Span[], scan: Prescan): void
 // ── name = value ─────────────────────────────────────────────────────────────
 
 /**
- * Names that announce a credential (prescan.ts SECRET_NAME_LIST), grouped by
- * folded first code unit, as folded code units, in list order: at one position
- * the first that matches wins, as in the alternation they replace.
+ * Names that announce a credential (prescan.ts SECRET_NAME_LIST) as folded
+ * code units, grouped by their first two, in list order: at one position the
+ * first that matches wins, as in the alternation they replace. Each group also
+ * lists the third code units its names allow, so most candidates are turned
+ * down after one more comparison.
  */
-const NAMES_BY_FIRST = new Map<number, number[][]>();
+interface NameGroup {
+  thirds: number[];
+  names: number[][];
+}
+const pairKey = (a: number, b: number): number => a * 0x10000 + b;
+const NAME_GROUPS = new Map<number, NameGroup>();
 for (const name of SECRET_NAME_LIST) {
   const codes = Array.from({ length: name.length }, (_, k) => name.charCodeAt(k));
-  if (!NAMES_BY_FIRST.has(codes[0]!)) NAMES_BY_FIRST.set(codes[0]!, []);
-  NAMES_BY_FIRST.get(codes[0]!)!.push(codes);
+  const key = pairKey(codes[0]!, codes[1]!);
+  let group = NAME_GROUPS.get(key);
+  if (!group) NAME_GROUPS.set(key, (group = { thirds: [], names: [] }));
+  group.names.push(codes);
+  // A two-letter name (密码) matches whatever follows: its group's thirds are just [-1].
+  if (codes.length === 2) group.thirds = [-1];
+  else if (group.thirds[0] !== -1 && !group.thirds.includes(codes[2]!)) group.thirds.push(codes[2]!);
 }
+/** The same, indexed by (first << 7 | second) for ASCII pairs, either case. */
+const ASCII_NAME_GROUPS: Array<NameGroup | undefined> = Array.from({ length: 128 * 128 }, (_, i) =>
+  NAME_GROUPS.get(pairKey(fold(i >> 7), fold(i & 127))),
+);
 
 /** Length of the credential name starting at p, or 0: what a case-insensitive alternation of the names matches there. */
 export function secretNameAt(text: string, p: number): number {
-  const group = NAMES_BY_FIRST.get(fold(text.charCodeAt(p)));
-  if (!group) return 0;
-  next: for (const name of group) {
+  if (p < 0 || p + 2 > text.length) return 0;
+  const c0 = text.charCodeAt(p), c1 = text.charCodeAt(p + 1);
+  const group = c0 < 128 && c1 < 128 ? ASCII_NAME_GROUPS[(c0 << 7) | c1] : NAME_GROUPS.get(pairKey(fold(c0), fold(c1)));
+  if (group === undefined) return 0;
+  const thirds = group.thirds;
+  if (thirds[0] !== -1 && (p + 2 >= text.length || !thirds.includes(fold(text.charCodeAt(p + 2))))) return 0;
+  next: for (const name of group.names) {
     if (p + name.length > text.length) continue;
-    for (let k = 1; k < name.length; k++) if (fold(text.charCodeAt(p + k)) !== name[k]) continue next;
+    for (let k = 2; k < name.length; k++) if (fold(text.charCodeAt(p + k)) !== name[k]) continue next;
     return name.length;
   }
   return 0;

@@ -1,0 +1,59 @@
+// `npm run bench`: every benchmark, each in its own process (so peak RSS is
+// its own), single-core ones pinned to one CPU with taskset when available.
+// Figures are printed and written to bench/results/*.json.
+//   node dist/bench/run.js            the full suite (about 10–15 minutes on 2 cores)
+//   node dist/bench/run.js --smoke    a few seconds of each in-process benchmark, results to a temp dir
+//   node dist/bench/run.js --only pipeline,http
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Bench {
+  name: string;
+  script: string;
+  args: string[];
+  smokeArgs?: string[];
+  /** Pin to one core: the figure is "per core". */
+  oneCore?: boolean;
+  /** Needs the real Kafka/collector infra. */
+  infra?: boolean;
+}
+
+const BENCHES: Bench[] = [
+  { name: 'pipeline', script: 'pipeline.js', args: ['--interactions', '20000'], smokeArgs: ['--interactions', '300'], oneCore: true },
+  { name: 'redact', script: 'redact.js', args: ['--seconds', '5'], oneCore: true },
+  { name: 'join-windows', script: 'join-windows.js', args: ['--windows', '1000000'], smokeArgs: ['--windows', '3000'] },
+  { name: 'http', script: 'http.js', args: ['--seconds', '20', '--interactions', '20000'], smokeArgs: ['--seconds', '2', '--interactions', '400'] },
+  { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '5000'], infra: true },
+];
+
+function hasTaskset(): boolean {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
+function main(): number {
+  const smoke = process.argv.includes('--smoke');
+  const onlyArg = process.argv.indexOf('--only');
+  const only = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1]!.split(',')) : undefined;
+  const out = smoke ? mkdtempSync(join(tmpdir(), 'bench-smoke-')) : undefined;
+  const pin = hasTaskset();
+  let failed = 0;
+  for (const b of BENCHES) {
+    if (only && !only.has(b.name)) continue;
+    if (smoke && !b.smokeArgs) continue;
+    const args = [join(__dirname, b.script), ...(smoke ? b.smokeArgs! : b.args), ...(out ? ['--out', out] : [])];
+    const cmd = b.oneCore && pin && !smoke ? 'taskset' : process.execPath;
+    const cmdArgs = cmd === 'taskset' ? ['-c', '0', process.execPath, ...args] : args;
+    process.stdout.write(`\n### ${b.name}${cmd === 'taskset' ? ' (pinned to one core)' : ''}\n`);
+    const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+    if (r.status !== 0) {
+      failed++;
+      process.stderr.write(`benchmark ${b.name} failed (exit ${r.status ?? r.signal})\n`);
+    }
+  }
+  if (out) process.stdout.write(`\nsmoke results in ${out}\n`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main();
