@@ -73,9 +73,11 @@ export const scaleOutConfigSchema = section({
       'How often each partition commits its transaction (store changes to the changelog, records to the output topics, consumed offsets). Records become visible to read_committed consumers at most this late; shorter costs more transactions.',
     ),
   session_timeout: duration
-    .pipe(z.number().min(6000, 'must be at least 6s (the broker default group.min.session.timeout.ms)'))
+    .pipe(z.number().min(1000, 'must be at least 1s'))
     .prefault('10s')
-    .describe('How long the group waits for a silent instance before moving its partitions (a crashed instance holds them this long).'),
+    .describe(
+      "How long the group waits for a silent instance before moving its partitions (a crashed instance holds them this long). Must lie within the brokers' group.min/max.session.timeout.ms (default 6s–30min).",
+    ),
   restore_timeout: duration
     .pipe(z.number().min(1000, 'must be at least 1s'))
     .prefault('10m')

@@ -6,6 +6,7 @@ export interface ScaleOutMetrics {
   restoreSeconds: Histogram<string>;
   restoredRecords: Counter<string>;
   owned: Gauge<string>;
+  openWindows: Gauge<string>;
   transactions: Counter<string>;
   changelogRecords: Counter<string>;
   outputRecords: Counter<string>;
@@ -25,6 +26,8 @@ export function scaleOutMetrics(m: Metrics): ScaleOutMetrics {
     ),
     restoredRecords: m.counter('feedback_loop_scaleout_restored_records_total', 'Changelog records applied while restoring partition stores.'),
     owned: m.gauge('feedback_loop_scaleout_partitions_owned', 'Join partitions this instance owns and has restored.'),
+    // The join's own feedback_loop_join_open_windows is one gauge per process, which every partition's join sets.
+    openWindows: m.gauge('feedback_loop_scaleout_open_windows', 'Windows open in each join partition this instance owns.', ['partition']),
     transactions: m.counter('feedback_loop_scaleout_transactions_total', 'Kafka transactions of the partitioned join, by result (committed, failed).', ['result']),
     changelogRecords: m.counter('feedback_loop_scaleout_changelog_records_total', 'Store changes written to the changelog topic (committed).'),
     outputRecords: m.counter('feedback_loop_scaleout_output_records_total', 'Records written to the output topics by the partitioned join (committed).'),

@@ -37,6 +37,8 @@ import { Router } from './router';
 const DELIVERED_KEY = KEY.meta('delivered_seq');
 /** Bytes of messages per produce request inside a transaction: stays under the brokers' default 1 MiB batch limit. */
 const CHUNK_BYTES = 512 * 1024;
+/** A restored partition that received nothing for this long has no backlog left. */
+const CATCH_UP_IDLE_MS = 1000;
 
 export interface TaskDeps {
   kafka: Kafka;
@@ -81,6 +83,14 @@ export class PartitionTask {
   private broken = false;
   private closed = false;
   private sweeping = false;
+  /**
+   * Windows close on processing time, and while a partition had no owner its
+   * clock ran on: a restored partition does not sweep until it has read the
+   * backlog that piled up meanwhile, or the feedback in that backlog would
+   * find its window already closed.
+   */
+  private catchUpTo: bigint | undefined;
+  private lastBatchMs = 0;
 
   constructor(
     readonly partition: number,
@@ -162,8 +172,15 @@ export class PartitionTask {
       produce: (m) => this.forwards.push(m),
     });
     this.lastCommitMs = this.lastSweepMs = this.d.ctx.clock.now();
+    this.d.metrics.openWindows.labels(String(this.partition)).set(this.joinStage.open());
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(this.d.scaleOut.commit_interval, this.d.join.sweep_interval)));
     this.timer.unref();
+  }
+
+  /** Sweeps wait until the partition has read up to `highWatermark` (the end of the backlog at activation). */
+  holdSweepsUntil(highWatermark: bigint): void {
+    this.catchUpTo = highWatermark;
+    this.lastBatchMs = this.d.ctx.clock.now();
   }
 
   openWindows(): number {
@@ -174,8 +191,10 @@ export class PartitionTask {
   process(messages: ReadonlyArray<{ offset: string; value: Buffer | null }>): Promise<void> {
     return this.enqueue(async () => {
       if (messages.length === 0) return;
+      this.lastBatchMs = this.d.ctx.clock.now();
       await this.router.route(messages);
       this.consumedNext = BigInt(messages[messages.length - 1]!.offset) + 1n;
+      this.d.metrics.openWindows.labels(String(this.partition)).set(this.joinStage.open());
       if (this.d.ctx.clock.now() - this.lastCommitMs >= this.d.scaleOut.commit_interval) await this.commit();
     });
   }
@@ -185,6 +204,7 @@ export class PartitionTask {
     if (this.closed) return this.queue.then(() => undefined);
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.d.metrics.openWindows.remove(String(this.partition));
     return this.enqueue(async () => {
       let clean = false;
       if (!this.broken && this.joinStage) {
@@ -214,12 +234,18 @@ export class PartitionTask {
     this.sweeping = true;
     void this.enqueue(async () => {
       const now = this.d.ctx.clock.now();
-      if (now - this.lastSweepMs >= this.d.join.sweep_interval) {
+      if (this.catchUpTo !== undefined) {
+        // Caught up: read to the end (the last record may be a transaction marker, never delivered), or idle.
+        const read = this.consumedNext ?? 0n;
+        if (read + 1n >= this.catchUpTo || now - this.lastBatchMs >= CATCH_UP_IDLE_MS) this.catchUpTo = undefined;
+      }
+      if (this.catchUpTo === undefined && now - this.lastSweepMs >= this.d.join.sweep_interval) {
         this.lastSweepMs = now;
         while ((await this.joinStage.sweep()) >= this.d.join.max_windows_per_sweep) {
           // more due than one batch holds
         }
         await this.router.expire(now, this.d.join.max_windows_per_sweep);
+        this.d.metrics.openWindows.labels(String(this.partition)).set(this.joinStage.open());
       }
       if (now - this.lastCommitMs >= this.d.scaleOut.commit_interval) await this.commit();
     })

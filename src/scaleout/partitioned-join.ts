@@ -169,7 +169,7 @@ export class PartitionedJoin implements Lifecycle {
       }
     }
     let results: RestoreResult[];
-    let committed: Map<number, bigint>;
+    let committed: Map<number, { offset: bigint; high: bigint }>;
     try {
       results = await restorePartitions(
         this.kafka,
@@ -195,8 +195,9 @@ export class PartitionedJoin implements Lifecycle {
           continue;
         }
         await t.activate();
-        const offset = committed.get(t.partition) ?? 0n;
+        const { offset, high } = committed.get(t.partition) ?? { offset: 0n, high: 0n };
         this.next.set(t.partition, offset);
+        t.holdSweepsUntil(high);
         this.active.set(t.partition, t);
         this.consumer?.seek({ topic: this.config.repartition_topic, partition: t.partition, offset: offset.toString() });
         this.consumer?.resume([{ topic: this.config.repartition_topic, partitions: [t.partition] }]);
@@ -216,8 +217,11 @@ export class PartitionedJoin implements Lifecycle {
     }
   }
 
-  /** Where each partition resumes: the group's committed offset (stable: the previous owner is fenced), else the log start. */
-  private async committedOffsets(): Promise<Map<number, bigint>> {
+  /**
+   * Where each partition resumes — the group's committed offset (stable: the
+   * previous owner is fenced), else the log start — and where its backlog ends.
+   */
+  private async committedOffsets(): Promise<Map<number, { offset: bigint; high: bigint }>> {
     const topic = this.config.repartition_topic;
     const admin = this.kafka.admin();
     await admin.connect();
@@ -228,11 +232,11 @@ export class PartitionedJoin implements Lifecycle {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    const out = new Map<number, bigint>();
-    for (const b of bounds) out.set(b.partition, BigInt(b.low));
+    const out = new Map<number, { offset: bigint; high: bigint }>();
+    for (const b of bounds) out.set(b.partition, { offset: BigInt(b.low), high: BigInt(b.high) });
     for (const p of offsets.find((o) => o.topic === topic)?.partitions ?? []) {
-      const low = out.get(p.partition) ?? 0n;
-      if (p.offset !== '-1' && /^\d+$/.test(p.offset)) out.set(p.partition, BigInt(p.offset) > low ? BigInt(p.offset) : low);
+      const o = out.get(p.partition);
+      if (o && p.offset !== '-1' && /^\d+$/.test(p.offset) && BigInt(p.offset) > o.offset) o.offset = BigInt(p.offset);
     }
     return out;
   }

@@ -27,6 +27,10 @@ export class Pseudonymizer {
   }
 }
 
+const NON_DIGITS = /\D/g;
+const SPACES = /\s/g;
+const NON_HEX = /[^0-9a-fA-F]/g;
+
 /** The form under which two mentions count as "the same value" for numbering and hashing. */
 export function canonicalize(type: string, value: string): string {
   switch (type) {
@@ -34,14 +38,14 @@ export function canonicalize(type: string, value: string): string {
     case 'ip_address':
       return value.toLowerCase();
     case 'phone':
-      return (value.trimStart().startsWith('+') ? '+' : '') + value.replace(/\D/g, '');
+      return (value.trimStart().startsWith('+') ? '+' : '') + value.replace(NON_DIGITS, '');
     case 'credit_card':
     case 'us_ssn':
-      return value.replace(/\D/g, '');
+      return value.replace(NON_DIGITS, '');
     case 'iban':
-      return value.replace(/\s/g, '').toUpperCase();
+      return value.replace(SPACES, '').toUpperCase();
     case 'mac_address':
-      return value.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+      return value.replace(NON_HEX, '').toLowerCase();
     default:
       return value;
   }
@@ -49,7 +53,8 @@ export function canonicalize(type: string, value: string): string {
 
 /** Per-event state: counts for the summary and placeholder numbers. Holds values only in memory, for one event. */
 export class EventContext {
-  readonly entities: Record<string, number> = {};
+  /** Counts by entity type. A Map, so a custom detector may be called "constructor" or "toString". */
+  private readonly entities = new Map<string, number>();
   keysRedacted = 0;
   private wherePath = '';
   private whereIndex = -1;
@@ -72,7 +77,7 @@ export class EventContext {
   private readonly numbers = new Map<string, Map<string, number>>();
 
   count(type: string): void {
-    this.entities[type] = (this.entities[type] ?? 0) + 1;
+    this.entities.set(type, (this.entities.get(type) ?? 0) + 1);
   }
 
   number(type: string, canonical: string): number {
@@ -84,7 +89,7 @@ export class EventContext {
   }
 
   summary(policyVersion: string): RedactionSummary {
-    return { policyVersion, entities: { ...this.entities }, keysRedacted: this.keysRedacted };
+    return { policyVersion, entities: Object.fromEntries(this.entities), keysRedacted: this.keysRedacted };
   }
 }
 
@@ -104,8 +109,20 @@ export interface OperatorOptions {
   hmac: Pseudonymizer | null;
 }
 
+/** Placeholder labels by entity type ("EMAIL"), made once per type rather than per replacement. */
+const LABELS = new Map<string, string>();
+function labelOf(type: string): string {
+  let l = LABELS.get(type);
+  if (l === undefined) {
+    l = type.toUpperCase();
+    // Types are the built-in names and the custom detectors' names from config: few, but bound it anyway.
+    if (LABELS.size < 1024) LABELS.set(type, l);
+  }
+  return l;
+}
+
 export function applyOperator(op: OperatorName, type: string, value: string, ctx: EventContext, opts: OperatorOptions): string {
-  const label = type.toUpperCase();
+  const label = labelOf(type);
   switch (op) {
     case 'placeholder':
       return `<${label}_${ctx.number(type, canonicalize(type, value))}>`;

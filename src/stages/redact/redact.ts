@@ -221,7 +221,8 @@ export class PlanRedactor implements Redactor {
     if (!Array.isArray(list)) throw new ShapeError(`${path} is not an array`);
     return list.map((p, i) => {
       if (p === null || typeof p !== 'object') throw new ShapeError(`${path}[${i}] is not an object`);
-      const known = PART_KEYS[p.type];
+      // Own keys only: a part of type "constructor" or "toString" is an unknown type, not Object.prototype's.
+      const known = Object.hasOwn(PART_KEYS, p.type) ? PART_KEYS[p.type] : undefined;
       if (!known) {
         // A part type this code does not know: keep its type, redact everything else.
         const out = this.generic(p, ctx, 0, `${path}[${i}]`) as Obj;
@@ -296,9 +297,10 @@ export class PlanRedactor implements Redactor {
     if (spans.length === 0) return text;
     let out = '';
     let last = 0;
+    const allowed = this.plan.allowedValues;
     for (const s of spans) {
       const value = text.slice(s.start, s.end);
-      if (this.plan.allowedValues.some((p) => p.fullMatch(value))) continue;
+      if (allowed.length > 0 && allowed.some((p) => p.fullMatch(value))) continue;
       ctx.count(s.type);
       out += text.slice(last, s.start) + applyOperator(this.plan.operatorFor(s.type), s.type, value, ctx, this.plan);
       last = s.end;

@@ -19,16 +19,30 @@ const SEP_KIND: Record<string, number> = Object.fromEntries(
   [...PHONE_GAPS].map((g) => [g, (g.includes('-') ? 1 : 0) | (g.includes('.') ? 2 : 0) | (g.includes('/') ? 4 : 0)]),
 );
 
-/** Words by their first code unit. */
-type WordList = ReadonlyMap<number, readonly string[]>;
+/**
+ * Words by their first code unit (a Map), and for the ASCII window fast path by
+ * their first two code units when both are ASCII (an array indexed by
+ * first << 7 | second; one-letter words sit under every second letter).
+ */
+interface WordList {
+  byFirst: ReadonlyMap<number, readonly string[]>;
+  asciiPairs: ReadonlyArray<readonly string[] | undefined>;
+}
 function wordList(words: readonly string[]): WordList {
   const byFirst = new Map<number, string[]>();
+  const asciiPairs: Array<string[] | undefined> = new Array<string[] | undefined>(128 * 128).fill(undefined);
   for (const w of words) {
     const list = byFirst.get(w.charCodeAt(0)) ?? [];
     list.push(w);
     byFirst.set(w.charCodeAt(0), list);
+    const a = w.charCodeAt(0), b = w.charCodeAt(1);
+    if (a >= 128 || b >= 128) continue; // cannot match an ASCII window
+    for (let second = 0; second < 128; second++) {
+      if (w.length >= 2 && second !== b) continue;
+      (asciiPairs[(a << 7) | second] ??= []).push(w);
+    }
   }
-  return byFirst;
+  return { byFirst, asciiPairs };
 }
 
 /**
@@ -51,22 +65,45 @@ const VERSION_WORDS = /(?:^|[^a-z])(?:v|ver|version|release|build|rev|revision|f
  */
 function precededByWord(text: string, pos: number, words: WordList, window: number): boolean {
   let from = Math.max(0, pos - window);
+  let ascii = true;
   for (let i = pos - 1; i >= from; i--) {
-    if (isDigit(text.charCodeAt(i))) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
       from = i + 1;
       break;
     }
+    if (c >= 128) ascii = false;
   }
+  if (ascii) return precededByWordAscii(text, from, pos, words);
   const before = text.slice(from, pos).toLowerCase();
   // At each place a word can start (no ASCII letter before it), the words beginning with that character.
   for (let i = 0; i < before.length; i++) {
-    if (isAlpha(before.charCodeAt(i - 1))) continue;
-    const group = words.get(before.charCodeAt(i));
+    if (i > 0 && isAlpha(before.charCodeAt(i - 1))) continue;
+    const group = words.byFirst.get(before.charCodeAt(i));
     if (group === undefined) continue;
     for (const w of group) if (before.startsWith(w, i)) return true;
   }
   return false;
 }
+
+/** The same on an ASCII window, where lower-casing only maps A–Z: no copy of the window is made. */
+function precededByWordAscii(text: string, from: number, pos: number, words: WordList): boolean {
+  for (let i = from; i < pos; i++) {
+    if (i > from && isAlpha(text.charCodeAt(i - 1))) continue;
+    // The second code unit is inside the window or the word cannot fit; 0 stands for "none".
+    const second = i + 1 < pos ? lowerAscii(text.charCodeAt(i + 1)) : 0;
+    const group = words.asciiPairs[(lowerAscii(text.charCodeAt(i)) << 7) | second];
+    if (group === undefined) continue;
+    next: for (const w of group) {
+      if (i + w.length > pos) continue;
+      for (let k = 0; k < w.length; k++) if (lowerAscii(text.charCodeAt(i + k)) !== w.charCodeAt(k)) continue next;
+      return true;
+    }
+  }
+  return false;
+}
+
+const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /**
  * Card networks fix the length for their issuer prefixes (IIN ranges): a Luhn-valid
@@ -116,6 +153,8 @@ class NumericScan {
   private G = 0;
   /** gaps[k]: the separator between group k and k+1, or null if there is none or it is longer than MAX_GAP. */
   private gaps: Array<string | null> = [];
+  private reach = new Int32Array(64);
+  private phoneGapKinds = new Int8Array(64);
   private readonly digitsTo: number[] = new Array<number>(9).fill(0);
   private readonly minAfterFirst: number[] = new Array<number>(9).fill(0);
   private readonly trunkTo: boolean[] = new Array<boolean>(9).fill(false);
@@ -141,12 +180,29 @@ class NumericScan {
     const gs = this.gs, ge = this.ge;
     // Entries past G are stale and never read: gap() checks the index.
     const gaps = this.gaps;
-    for (let k = 0; k < G; k++) gaps[k] = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
+    // phoneGapKinds[k]: SEP_KIND of gap k if it may join a phone number (PHONE_GAPS), else -1.
+    if (this.phoneGapKinds.length < G) this.phoneGapKinds = new Int8Array(Math.max(G, this.phoneGapKinds.length * 2));
+    const kinds = this.phoneGapKinds;
+    for (let k = 0; k < G; k++) {
+      const g = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
+      gaps[k] = g;
+      kinds[k] = g !== null && PHONE_GAPS.has(g) ? SEP_KIND[g]! : -1;
+    }
+    // reach[k]: the digits in groups k, k+1, … as long as the separators between them are short. No card
+    // (13+ digits) or phone number (7+) starting at k can hold more, so most groups in prose are
+    // passed over without trying each detector.
+    if (this.reach.length < G) this.reach = new Int32Array(Math.max(G, this.reach.length * 2));
+    const reach = this.reach;
+    for (let k = G - 1; k >= 0; k--) reach[k] = this.len(k) + (gaps[k] !== null ? reach[k + 1]! : 0);
 
     if (enabled !== this.enabled) this.enable(enabled);
     const { wantIp, wantCard, wantSsn, wantPhone } = this;
     let k = 0;
     while (k < G) {
+      if (reach[k]! < 7 && !this.mayBeIpv4OrSsn(k)) {
+        k++;
+        continue;
+      }
       let next = -1;
       let type = '';
       if (wantIp && (next = this.ipv4At(k)) > 0) type = 'ip_address';
@@ -178,6 +234,12 @@ class NumericScan {
     this.wantSsn = enabled.has('us_ssn');
     this.wantPhone = enabled.has('phone');
     this.wantIban = enabled.has('iban');
+  }
+
+  /** What ipv4At and ssnAt require before anything else (a short group followed by '.', or the lengths an SSN has). */
+  private mayBeIpv4OrSsn(k: number): boolean {
+    const n = this.len(k);
+    return n === 9 || (n === 3 && k + 2 < this.G) || (n <= 3 && k + 3 < this.G && this.gaps[k] === '.');
   }
 
   private len(k: number): number {
@@ -299,9 +361,10 @@ class NumericScan {
     // candidate: both only get worse as it grows, so stop extending there.
     let kinds = 0;
     while (e - k < 8) {
-      const g = this.gap(e);
-      if (g === null || !PHONE_GAPS.has(g) || total + this.len(e + 1) > 17) break;
-      const more = kinds | SEP_KIND[g]!;
+      // gap(e) is a phone gap (so also e + 1 < G) exactly when its kind is not -1.
+      const kind = e < this.G ? this.phoneGapKinds[e]! : -1;
+      if (kind < 0 || total + this.len(e + 1) > 17) break;
+      const more = kinds | kind;
       if (more !== 0 && more !== 1 && more !== 2 && more !== 4) break;
       if (e + 1 - k >= 2 && this.dateShaped(e - 1, e + 1, false)) break;
       kinds = more;

@@ -1,0 +1,147 @@
+// Kafka → Kafka through the real broker, one service instance:
+//  1. sustained: a backlog of OTLP protobuf messages (as the collector's
+//     kafkaexporter writes them) is drained; spans/s from the first record
+//     consumed to the last labeled record written, and the consumer lag at the end
+//  2. eager-mode loop latency: with the interactions already in their windows,
+//     feedback is produced at a steady rate; each signal's time from produce to
+//     its eager record on the labeled topic → p50/p99
+//   node dist/bench/kafka.js [--interactions 5000] [--signals 200] [--out DIR]
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { encodeTraces, generate } from './workload';
+import { arg, percentile, report } from './report';
+import { startKafka } from '../test/infra';
+import { kafkaServiceYaml, startServiceWithConfig } from '../test/sinks/kafka/helpers';
+import { metricValue, waitForMetrics } from '../test/helpers/metrics-scrape';
+
+export async function run(options: { interactions: number; signals: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
+  const kafka = await startKafka({ numPartitions: 3 });
+  const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.NOTHING });
+  const producer = client.producer({ allowAutoTopicCreation: true });
+  const admin = client.admin();
+  try {
+    await producer.connect();
+    await admin.connect();
+    const spansTopic = 'bench_otlp_spans';
+    const logsTopic = 'bench_otlp_logs';
+    await admin.createTopics({ topics: [{ topic: spansTopic, numPartitions: 3 }, { topic: logsTopic, numPartitions: 3 }], waitForLeaders: true });
+
+    // 1. Sustained: the whole backlog is in the topic before the service starts.
+    const wl = generate({ seed: 17, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000 });
+    const bodies = encodeTraces(wl.spans, 'protobuf', 100);
+    for (let i = 0; i < bodies.length; i += 50) {
+      await producer.send({
+        topic: spansTopic,
+        compression: CompressionTypes.GZIP,
+        messages: bodies.slice(i, i + 50).map((b) => ({ value: Buffer.from(b) })),
+      });
+    }
+    const svc = await startServiceWithConfig((ports) =>
+      kafkaServiceYaml({ ports, brokers: kafka.brokers, groupId: 'bench-sustained', spansTopic, logsTopic, outPrefix: 'bench1', window: '1s' }).replace(
+        'log_level: info',
+        'log_level: warn',
+      ),
+    );
+    let sustained: Record<string, unknown>;
+    try {
+      const t0 = performance.now();
+      const m = await waitForMetrics(
+        svc.adminUrl,
+        (text) =>
+          metricValue(text, 'feedback_loop_component_received_items_total', { component: 'kafka' }) >= wl.spans.length &&
+          metricValue(text, 'feedback_loop_join_open_windows') === 0 &&
+          metricValue(text, 'feedback_loop_outbox_backlog_records') === 0,
+        600_000,
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const offsets = await admin.fetchOffsets({ groupId: 'bench-sustained', topics: [spansTopic] });
+      const ends = await admin.fetchTopicOffsets(spansTopic);
+      const lag = ends.reduce((sum, e) => {
+        const committed = Number(offsets[0]!.partitions.find((p) => p.partition === e.partition)?.offset ?? 0);
+        return sum + Number(e.offset) - Math.max(0, committed);
+      }, 0);
+      sustained = {
+        spans: wl.spans.length,
+        seconds: Math.round(seconds * 10) / 10,
+        spans_per_s: Math.round(wl.spans.length / seconds),
+        records_written: metricValue(m, 'feedback_loop_component_emitted_items_total', { component: 'outbox' }),
+        consumer_lag_at_end: lag,
+      };
+    } finally {
+      await svc.kill('SIGTERM');
+    }
+
+    // 2. Eager loop latency: interactions first, then feedback one signal at a time.
+    const base = generate({ seed: 19, interactions: options.signals, feedbackRate: 0, textBytes: 1000 });
+    for (const b of encodeTraces(base.spans, 'protobuf', 100)) await producer.send({ topic: spansTopic, messages: [{ value: Buffer.from(b) }] });
+    const svc2 = await startServiceWithConfig((ports) =>
+      kafkaServiceYaml({ ports, brokers: kafka.brokers, groupId: 'bench-eager', spansTopic, logsTopic, outPrefix: 'bench2', window: '1h', mode: 'eager' }).replace(
+        'log_level: info',
+        'log_level: warn',
+      ),
+    );
+    const latencies: number[] = [];
+    try {
+      await waitForMetrics(svc2.adminUrl, (text) => metricValue(text, 'feedback_loop_join_open_windows') >= base.responseIds.length, 120_000);
+      const consumer = client.consumer({ groupId: `bench-eager-reader-${Date.now()}`, maxWaitTimeInMs: 20 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'bench2.labeled_interactions', fromBeginning: true });
+      const sentAt = new Map<string, number>();
+      const seen = new Set<string>();
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key?.toString() ?? '';
+          const t = sentAt.get(key);
+          if (t !== undefined && !seen.has(key)) {
+            seen.add(key);
+            latencies.push(performance.now() - t);
+          }
+        },
+      });
+      await new Promise((r) => setTimeout(r, 3000)); // let the reader join its group
+      const fb = generate({ seed: 23, interactions: options.signals, feedbackRate: 1, textBytes: 10 });
+      // Re-target the generated feedback spans at the interactions already open.
+      const feedbackSpans = fb.spans.filter((s) => s.name === 'feedback');
+      for (let i = 0; i < base.responseIds.length && i < feedbackSpans.length; i++) {
+        const s = feedbackSpans[i]!;
+        (s.attributes as Record<string, unknown>)['feedback.request_id'] = base.responseIds[i];
+        const [body] = encodeTraces([s], 'protobuf', 1);
+        sentAt.set(base.responseIds[i]!, performance.now());
+        await producer.send({ topic: spansTopic, messages: [{ value: Buffer.from(body!) }] });
+        await new Promise((r) => setTimeout(r, 50)); // ~20 signals/s
+      }
+      const deadline = Date.now() + 60_000;
+      while (seen.size < sentAt.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await consumer.disconnect();
+    } finally {
+      await svc2.kill('SIGTERM');
+    }
+    latencies.sort((a, b) => a - b);
+    const figures = {
+      sustained,
+      eager_signal_to_record_ms: {
+        signals: latencies.length,
+        p50: Math.round(percentile(latencies, 50)),
+        p99: Math.round(percentile(latencies, 99)),
+        max: Math.round(latencies[latencies.length - 1] ?? NaN),
+      },
+      partitions: 3,
+    };
+    report('kafka', figures, { dir: options.out, quiet: options.quiet });
+    return figures;
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await kafka.stop();
+  }
+}
+
+if (require.main === module) {
+  run({
+    interactions: Number(arg('interactions', '5000')),
+    signals: Number(arg('signals', '200')),
+    out: process.argv.includes('--out') ? arg('out', '') : undefined,
+  }).catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
