@@ -257,7 +257,9 @@ export class PartitionedJoin implements Lifecycle {
     this.metrics.resets.labels(/fenc|epoch/i.test(reason) ? 'fenced' : 'failed').inc();
     this.consumer?.pause([{ topic: this.config.repartition_topic, partitions: [n] }]);
     this.closePartition(n, 'reset');
-    if (this.assigned.has(n) && !this.stopping) this.openPartitions([n]);
+    // Not at once: a fenced instance has usually lost the partition and is about
+    // to hear so from the group; taking it back now would fence the new owner.
+    this.retry(n);
   }
 
   private retry(n: number): void {

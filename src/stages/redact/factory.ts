@@ -49,7 +49,8 @@ export function createRedactor(config: RedactConfig, env: NodeJS.ProcessEnv): Re
   const operators = new Map<string, OperatorName>();
   const resolve = (type: string): OperatorName => {
     const custom = customByName.get(type);
-    const op = custom?.operator ?? cfg.operators[type] ?? cfg.default_operator;
+    // Own keys only: a custom detector may be called "constructor" or "toString".
+    const op = custom?.operator ?? (Object.hasOwn(cfg.operators, type) ? cfg.operators[type] : undefined) ?? cfg.default_operator;
     const secret = isBuiltinSecret(type) || custom?.secret === true;
     // default_operator may be hash or mask for PII; credentials then still get a placeholder.
     return secret && !SECRET_OPERATORS.includes(op) ? 'placeholder' : op;

@@ -89,7 +89,10 @@ export class EventContext {
   }
 
   summary(policyVersion: string): RedactionSummary {
-    return { policyVersion, entities: Object.fromEntries(this.entities), keysRedacted: this.keysRedacted };
+    const entities: Record<string, number> = {};
+    // Entity types are built-in names or custom names starting with a-z, so never "__proto__".
+    for (const [type, n] of this.entities) entities[type] = n;
+    return { policyVersion, entities, keysRedacted: this.keysRedacted };
   }
 }
 
@@ -133,5 +136,8 @@ export function applyOperator(op: OperatorName, type: string, value: string, ctx
       return mask(value, opts.maskKeepLast);
     case 'drop':
       return '';
+    default:
+      // Unreachable with a validated config; never let a value through as "undefined" text.
+      throw new Error('unknown operator');
   }
 }

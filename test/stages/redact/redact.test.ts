@@ -251,3 +251,37 @@ test('disabled only with allow_unredacted, and then says so in the summary', () 
   assert.equal(summary.policyVersion, 'unredacted');
   assert.equal(text(asInteraction(event), 0).includes('jane.doe@example.com'), true);
 });
+
+test('regression: a custom detector may be named like an Object.prototype member', () => {
+  // Counts and operators were looked up as plain object keys: "constructor" found Object.prototype's,
+  // so the placeholder became "undefined" and the summary count a string.
+  const r = redactor({
+    custom_detectors: [{ name: 'constructor', pattern: 'EMP-\\d{3}', validator: 'none', case_insensitive: false, secret: false }],
+  });
+  const out = r.redactText('ids EMP-123 and EMP-456, EMP-123 again');
+  assert.equal(out.text, 'ids <CONSTRUCTOR_1> and <CONSTRUCTOR_2>, <CONSTRUCTOR_1> again');
+  assert.deepEqual(out.entities, { constructor: 3 });
+  const masked = redactor({
+    operators: { tostring: 'mask' },
+    custom_detectors: [{ name: 'tostring', pattern: 'EMP-\\d{3}', validator: 'none', case_insensitive: false, secret: false }],
+  });
+  assert.equal(masked.redactText('EMP-123').text, '***-123');
+});
+
+test('regression: a part type named like an Object.prototype member is an unknown type, redacted as such', () => {
+  for (const type of ['constructor', 'toString', '__proto__']) {
+    const part = { type, content: 'mail jane@example.com' } as unknown as Interaction['inputMessages'][number]['parts'][number];
+    const out = redactor().redact(sampleInteraction({ inputMessages: [{ role: 'user', parts: [part] }] })).event as Interaction;
+    const redacted = out.inputMessages[0]!.parts[0] as unknown as { type: string; content: string };
+    assert.equal(redacted.type, type);
+    assert.match(redacted.content, /^mail <EMAIL_\d+>$/, type);
+  }
+});
+
+test('regression: an error in a message name names the message, not just "name"', () => {
+  const bad = sampleInteraction({ inputMessages: [{ role: 'user', name: 5 as unknown as string, parts: [] }] });
+  assert.throws(
+    () => redactor().redact(bad),
+    (e: unknown) => e instanceof FeedbackLoopError && /at inputMessages\[0\]\.name: inputMessages\[0\]\.name is not a string/.test(e.message),
+  );
+});

@@ -93,6 +93,13 @@ function macColonOk(t: string): boolean {
   return true;
 }
 
+/** At least two ':' in [s, e) (a token of at most 128 code units). */
+function hasTwoColons(text: string, s: number, e: number): boolean {
+  let n = 0;
+  for (let i = s; i < e; i++) if (text.charCodeAt(i) === 58 && ++n === 2) return true;
+  return false;
+}
+
 /** IPv6 and colon-separated MAC addresses: tokens of hex digits, colons and dots around each ':'. */
 export function findColonAddresses(text: string, enabled: EnabledSet, out: Span[]): void {
   const wantIp = enabled.has('ip_address');
@@ -105,7 +112,8 @@ export function findColonAddresses(text: string, enabled: EnabledSet, out: Span[
     const next = e;
     while (e > s && text.charCodeAt(e - 1) === 46) e--; // a sentence's full stop
     if (e - s >= 2 && text.charCodeAt(e - 1) === 58 && text.charCodeAt(e - 2) !== 58) e--;
-    if (!isWord(at(text, s - 1)) && !isWord(at(text, e)) && at(text, s - 1) !== 58) {
+    // A MAC has five colons and an IPv6 address at least two: "10:30" or "Note:" is neither, so skip the checks.
+    if (hasTwoColons(text, s, e) && !isWord(at(text, s - 1)) && !isWord(at(text, e)) && at(text, s - 1) !== 58) {
       const t = text.slice(s, e);
       if (wantMac && macColonOk(t)) out.push({ start: s, end: e, type: 'mac_address', priority: PRIORITY.mac_address });
       else if (wantIp && ipv6Ok(t)) out.push({ start: s, end: e, type: 'ip_address', priority: PRIORITY.ip_address });
