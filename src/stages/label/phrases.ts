@@ -70,6 +70,12 @@ export class PhraseMatcher {
   private readonly goto: Array<Map<string, number>> = [new Map()];
   private readonly fail: number[] = [0];
   private readonly out: boolean[] = [false];
+  /**
+   * The automaton compiled to a dense transition table over ASCII (failure
+   * links folded in), so the hot loop is one array read per character; other
+   * characters take the map path. Built once, at config load.
+   */
+  private readonly ascii: Int32Array;
   readonly size: number;
 
   constructor(phrases: readonly string[]) {
@@ -103,15 +109,33 @@ export class PhraseMatcher {
         if (this.out[this.fail[child]!]) this.out[child] = true;
       }
     }
+    const nodes = this.goto.length;
+    this.ascii = new Int32Array(nodes * 128);
+    for (const n of [0, ...queue]) {
+      for (let c = 0; c < 128; c++) {
+        const direct = this.goto[n]!.get(String.fromCharCode(c));
+        // BFS order: a node's fail target is complete before the node itself.
+        this.ascii[n * 128 + c] = direct !== undefined ? direct : n === 0 ? 0 : this.ascii[this.fail[n]! * 128 + c]!;
+      }
+    }
   }
 
   /** True if any phrase occurs in `normalized` (already passed through normalizeText). */
   test(normalized: string): boolean {
     if (this.size === 0) return false;
     let n = 0;
-    for (const ch of normalized) {
-      while (n !== 0 && !this.goto[n]!.has(ch)) n = this.fail[n]!;
-      n = this.goto[n]!.get(ch) ?? 0;
+    const table = this.ascii;
+    for (let i = 0; i < normalized.length; i++) {
+      const code = normalized.charCodeAt(i);
+      if (code < 128) {
+        n = table[n * 128 + code]!;
+      } else {
+        // Outside ASCII: walk the trie with failure links (whole code points).
+        const ch = String.fromCodePoint(normalized.codePointAt(i)!);
+        if (ch.length === 2) i++;
+        while (n !== 0 && !this.goto[n]!.has(ch)) n = this.fail[n]!;
+        n = this.goto[n]!.get(ch) ?? 0;
+      }
       if (this.out[n]) return true;
     }
     return false;

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PhraseMatcher, normalizeText } from '../../../src/stages/label/phrases';
+
+test('the compiled matcher finds phrases across ASCII and non-ASCII text, with overlaps and failure links', () => {
+  const m = new PhraseMatcher(['respond in json', 'as json', 'json only', 'ich kann nicht', '申し訳ありません', 'no puedo', 'abcd', 'bcx']);
+  const cases: Array<[string, boolean]> = [
+    ['please answer As JSON now', true],
+    ['Ich kann nicht helfen', true],
+    ['申し訳ありませんが、できません', true],
+    ['nothing here at all', false],
+    ['xxas jsonyy', true],
+    ['a s json', false],
+    ['emoji 😀 then as json', true],
+    ['abcx', true], // "abcd" fails at x; the failure link to "bc" must complete "bcx"
+    ['abcabcd', true],
+    ['no pued o', false],
+  ];
+  for (const [text, want] of cases) assert.equal(m.test(normalizeText(text)), want, text);
+});
+
+test('scanning is linear: a long text without a phrase is cheap', () => {
+  const m = new PhraseMatcher(['respond in json', 'json only']);
+  const big = normalizeText('jso jso json-ish '.repeat(20_000));
+  const t0 = performance.now();
+  assert.equal(m.test(big), false);
+  assert.ok(performance.now() - t0 < 500);
+});
