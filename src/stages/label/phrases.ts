@@ -120,6 +120,55 @@ export class PhraseMatcher {
     }
   }
 
+  /**
+   * Like test(normalizeText(text, limit)) without building the normalized
+   * copy: lower-casing, apostrophe folding and whitespace collapsing happen
+   * inline, character by character. This is the hot-path form.
+   */
+  testText(text: string, limit = Infinity): boolean {
+    if (this.size === 0) return false;
+    const end = Math.min(text.length, limit);
+    const table = this.ascii;
+    let n = 0;
+    let prevSpace = false;
+    for (let i = 0; i < end; i++) {
+      let code = text.charCodeAt(i);
+      if (code === 32 || (code >= 9 && code <= 13)) {
+        if (prevSpace) continue;
+        prevSpace = true;
+        code = 32;
+      } else prevSpace = false;
+      if (code < 128) {
+        if (code >= 65 && code <= 90) code += 32;
+        n = table[n * 128 + code]!;
+      } else if (code === 0x2018 || code === 0x2019 || code === 0x02bc) {
+        n = table[n * 128 + 39]!;
+      } else {
+        let ch = String.fromCodePoint(text.codePointAt(i)!);
+        if (ch.length === 2) i++;
+        if (/\s/.test(ch)) {
+          if (prevSpace) continue;
+          prevSpace = true;
+          n = table[n * 128 + 32]!;
+          if (this.out[n]) return true;
+          continue;
+        }
+        ch = ch.toLowerCase();
+        for (const c of ch) {
+          const cc = c.charCodeAt(0);
+          if (cc < 128) {
+            n = table[n * 128 + cc]!;
+            continue;
+          }
+          while (n !== 0 && !this.goto[n]!.has(c)) n = this.fail[n]!;
+          n = this.goto[n]!.get(c) ?? 0;
+        }
+      }
+      if (this.out[n]) return true;
+    }
+    return false;
+  }
+
   /** True if any phrase occurs in `normalized` (already passed through normalizeText). */
   test(normalized: string): boolean {
     if (this.size === 0) return false;

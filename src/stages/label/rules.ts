@@ -11,7 +11,7 @@ import type { Interaction, MessagePart } from '../../model/interaction';
 import type { Label } from '../../model/record';
 import type { LabelConfig } from './config';
 import { BUILTIN_DIMENSIONS } from './defaults';
-import { normalizeText, PhraseMatcher } from './phrases';
+import { PhraseMatcher } from './phrases';
 import { lastUserText, outputText, systemText } from './text';
 
 export interface RuleLabeler {
@@ -62,7 +62,7 @@ export class ValidJsonRule implements RuleLabeler {
   requested(i: Interaction): boolean {
     if (i.params?.outputType?.trim().toLowerCase() === 'json') return true;
     if (!this.phrases) return false;
-    return this.phrases.test(normalizeText(systemText(i))) || this.phrases.test(normalizeText(lastUserText(i)));
+    return this.phrases.testText(systemText(i)) || this.phrases.testText(lastUserText(i));
   }
 
   apply(i: Interaction, out: Label[]): void {
@@ -110,7 +110,7 @@ export class RefusalRule implements RuleLabeler {
     const text = outputText(i);
     if (!text) return;
     // A phrase list is a heuristic, and a refusal can be the right answer: moderate confidence, for annotators to confirm.
-    if (this.phrases.test(normalizeText(text, this.cfg.scan_chars))) {
+    if (this.phrases.testText(text, this.cfg.scan_chars)) {
       out.push(ruleLabel(this.name, 'completeness', false, 0.6, RefusalRule.CRITERION));
     }
   }

@@ -19,6 +19,20 @@ test('the compiled matcher finds phrases across ASCII and non-ASCII text, with o
   for (const [text, want] of cases) assert.equal(m.test(normalizeText(text)), want, text);
 });
 
+test('testText normalizes inline exactly as normalizeText does', () => {
+  const m = new PhraseMatcher(["i can't help", 'respond in json', 'я не могу', 'as json']);
+  const texts = [
+    'Sorry, I CAN\u2019T   help with that.',
+    'Please RESPOND\n\t in   JSON.',
+    'Я НЕ МОГУ это сделать',
+    'nothing to see',
+    'as\u00a0json', // a non-breaking space is whitespace to normalizeText as well
+    'ÄS JSON',
+  ];
+  for (const t of texts) assert.equal(m.testText(t), m.test(normalizeText(t)), JSON.stringify(t));
+  assert.equal(m.testText('xxxx respond in json', 8), m.test(normalizeText('xxxx respond in json', 8)));
+});
+
 test('scanning is linear: a long text without a phrase is cheap', () => {
   const m = new PhraseMatcher(['respond in json', 'json only']);
   const big = normalizeText('jso jso json-ish '.repeat(20_000));

@@ -59,15 +59,17 @@ const KEY_SPECS: KeySpec[] = [
 
 /** Every vendor prefix, longest first so "sk-ant-" is tried before "sk-", with the spec it belongs to. */
 const PREFIXES = KEY_SPECS.flatMap((spec) => spec.prefixes.map((prefix) => ({ prefix, spec }))).sort((x, y) => y.prefix.length - x.prefix.length);
-/** The same, grouped by their first two characters (the prescan's candidates), longest first within a group. */
-const PREFIXES_BY_PAIR = new Map<number, Array<{ prefix: string; spec: KeySpec }>>();
+/**
+ * The same, grouped by their first two characters (the prescan's candidates; all ASCII), longest first
+ * within a group, indexed by first << 7 | second.
+ */
+const PREFIXES_BY_PAIR: Array<Array<{ prefix: string; spec: KeySpec }> | undefined> = new Array(128 * 128).fill(undefined);
 for (const x of PREFIXES) {
-  const pair = (x.prefix.charCodeAt(0) << 16) | x.prefix.charCodeAt(1);
-  if (!PREFIXES_BY_PAIR.has(pair)) PREFIXES_BY_PAIR.set(pair, []);
-  PREFIXES_BY_PAIR.get(pair)!.push(x);
+  const pair = (x.prefix.charCodeAt(0) << 7) | x.prefix.charCodeAt(1);
+  (PREFIXES_BY_PAIR[pair] ??= []).push(x);
 }
 for (const pair of KEY_PREFIX_PAIRS) {
-  if (!PREFIXES_BY_PAIR.has((pair.charCodeAt(0) << 16) | pair.charCodeAt(1))) throw new Error(`prescan pair ${pair} has no key prefix`);
+  if (!PREFIXES_BY_PAIR[(pair.charCodeAt(0) << 7) | pair.charCodeAt(1)]) throw new Error(`prescan pair ${pair} has no key prefix`);
 }
 for (const x of PREFIXES) {
   if (!KEY_PREFIX_PAIRS.includes(x.prefix.slice(0, 2))) throw new Error(`key prefix ${x.prefix} is missing from the prescan pairs`);
@@ -84,7 +86,8 @@ export function findApiKeys(text: string, enabled: EnabledSet, out: Span[], scan
   for (let k = 0; k < cand.length; k++) {
     const p = cand.at[k]!;
     if (p < from) continue;
-    const group = PREFIXES_BY_PAIR.get((text.charCodeAt(p) << 16) | text.charCodeAt(p + 1));
+    // Candidates are ASCII pairs, so the index stays in range.
+    const group = PREFIXES_BY_PAIR[(text.charCodeAt(p) << 7) | text.charCodeAt(p + 1)];
     let found: { prefix: string; spec: KeySpec } | undefined;
     if (group) for (const x of group) if (text.startsWith(x.prefix, p)) { found = x; break; }
     if (!found) continue;
@@ -178,7 +181,7 @@ export function findBearerTokens(text: string, out: Span[], scan: Prescan): void
     if (p < from || !bearerAt(text, p)) continue;
     from = p + 6;
     if (isAlpha(at(text, p - 1))) continue;
-    const sp = runEnd(text, p + 6, (c) => c === 32 || c === 9, 4);
+    const sp = runEnd(text, p + 6, isBlank, 4);
     if (sp === p + 6) continue;
     const e = runEnd(text, sp, isTokenChar, 8193);
     const token = text.slice(sp, e);
@@ -227,7 +230,13 @@ export function secretNameAt(text: string, p: number): number {
   const group = c0 < 128 && c1 < 128 ? ASCII_NAME_GROUPS[(c0 << 7) | c1] : NAME_GROUPS.get(pairKey(fold(c0), fold(c1)));
   if (group === undefined) return 0;
   const thirds = group.thirds;
-  if (thirds[0] !== -1 && (p + 2 >= text.length || !thirds.includes(fold(text.charCodeAt(p + 2))))) return 0;
+  if (thirds[0] !== -1) {
+    if (p + 2 >= text.length) return 0;
+    const c2 = fold(text.charCodeAt(p + 2));
+    let k = 0;
+    while (k < thirds.length && thirds[k] !== c2) k++;
+    if (k === thirds.length) return 0;
+  }
   next: for (const name of group.names) {
     if (p + name.length > text.length) continue;
     for (let k = 2; k < name.length; k++) if (fold(text.charCodeAt(p + k)) !== name[k]) continue next;
@@ -255,6 +264,12 @@ const AUTH_SCHEMES = new Set(['basic', 'token', 'digest', 'apikey']);
 /** Stops an unquoted value. */
 const isValueStop = (c: number): boolean =>
   isSpace(c) || c === 44 || c === 59 || c === 34 || c === 39 || c === 96 || c === 41 || c === 125 || c === 93 || c === 60 || c === 62;
+
+const isValueChar = (c: number): boolean => !isValueStop(c);
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+const isNotSpace = (c: number): boolean => !isSpace(c);
+/** Characters continuing a name: DB_PASSWORD_FILE, api.key.id, access-token-ttl. */
+const isNameChar = (c: number): boolean => isWord(c) || c === 46 || c === 45;
 
 function looksLikeCodeReference(v: string): boolean {
   // os.environ[ , settings.SECRET_KEY , get_password( : an expression, not a literal.
@@ -304,14 +319,14 @@ export function findSecretAssignments(text: string, out: Span[], scan: Prescan):
     const cli = text.startsWith('--', p - 2);
     // A longer name: DB_PASSWORD_FILE, client_secret, access_token_expires_in.
     if ('_.-'.includes(text[i] ?? ' ') && isWord(at(text, i + 1))) {
-      const e = runEnd(text, i, (c) => isWord(c) || c === 46 || c === 45, 40);
+      const e = runEnd(text, i, isNameChar, 40);
       const parts = text.slice(i, e).toLowerCase().split(/[_.-]/);
       if (parts.some((x) => METADATA_PARTS.has(x))) continue;
       i = e;
     } else if (isWord(at(text, i))) continue; // tokens, secretary, passwordless
     if (text[i] === '"' || text[i] === "'") i++;
     const beforeSep = i;
-    i = runEnd(text, i, (c) => c === 32 || c === 9, 3);
+    i = runEnd(text, i, isBlank, 3);
     let sep: 'assign' | 'colon' | 'prose';
     let spacedAssign = false;
     const c = text[i];
@@ -326,7 +341,7 @@ export function findSecretAssignments(text: string, out: Span[], scan: Prescan):
       sep = 'prose';
       i++;
     } else if (i > beforeSep) {
-      const w = runEnd(text, i, (x) => !isSpace(x), 8);
+      const w = runEnd(text, i, isNotSpace, 8);
       const word = text.slice(i, w).toLowerCase();
       if (PROSE_VERBS.has(word)) {
         sep = 'prose';
@@ -335,7 +350,7 @@ export function findSecretAssignments(text: string, out: Span[], scan: Prescan):
       else continue;
     } else continue;
     const afterSep = i;
-    i = runEnd(text, i, (x) => x === 32 || x === 9, 3);
+    i = runEnd(text, i, isBlank, 3);
     if (sep === 'prose' && i === afterSep && text[afterSep - 1] !== '是' && text[afterSep - 1] !== 'は' && text[afterSep - 1] !== ':') continue;
     let vs = i;
     let ve: number;
@@ -348,7 +363,7 @@ export function findSecretAssignments(text: string, out: Span[], scan: Prescan):
       if (text[ve] !== q || ve - vs > MAX_VALUE) continue;
       quoted = true;
     } else {
-      ve = runEnd(text, vs, (x) => !isValueStop(x));
+      ve = runEnd(text, vs, isValueChar);
       if (ve - vs > MAX_VALUE) {
         // Too long to be a credential. The run has no spaces or quotes, so a name further inside it would
         // get a value ending at the same place: only names near its end can still succeed. Skip ahead.
@@ -363,7 +378,7 @@ export function findSecretAssignments(text: string, out: Span[], scan: Prescan):
     if (AUTH_SCHEMES.has(value.toLowerCase()) && text[ve] === ' ') {
       // Authorization: Basic dXNlcjpwYXNz — the credential is the word after the scheme.
       vs = ve + 1;
-      ve = runEnd(text, vs, (x) => !isValueStop(x), 513);
+      ve = runEnd(text, vs, isValueChar, 513);
       value = text.slice(vs, ve);
       if (value.length < 8) continue;
       sep = 'assign';
@@ -390,7 +405,7 @@ export function findLoginPasswordFlags(text: string, out: Span[]): void {
       if (text[vs] === ' ') vs++;
       else if (!before.includes('mysql')) vs = -1; // -pSECRET glued: only mysql takes that form
       if (vs > 0) {
-        const ve = runEnd(text, vs, (x) => !isValueStop(x), MAX_VALUE + 1);
+        const ve = runEnd(text, vs, isValueChar, MAX_VALUE + 1);
         const value = text.slice(vs, ve);
         if (ve - vs <= MAX_VALUE && plausibleValue(value, 'assign', false, false) && !/^\d+$/.test(value)) {
           out.push({ start: vs, end: ve, type: 'secret', priority: PRIORITY.secret });
