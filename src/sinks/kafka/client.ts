@@ -2,7 +2,8 @@
 // and the bridge from kafkajs's own logger to the service's pino logger.
 
 import { z } from 'zod';
-import { logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { logLevel, type KafkaConfig, type LogEntry, type logCreator } from 'kafkajs';
 import type { Clock } from '../../telemetry/clock';
 import type { Logger } from '../../telemetry/logger';
 
@@ -65,4 +66,63 @@ export function kafkaLogCreator(logger: Logger, component: string, clock: Clock)
       else if (level === logLevel.INFO) child.debug(fields, msg);
       else child.trace(fields, msg);
     };
+}
+
+/**
+ * TLS and SASL to the brokers, shared by the Kafka source and sink. Secrets
+ * come from the environment through the config's `${env:NAME}` substitution;
+ * files are read once when the client is built. Never logged.
+ */
+export const kafkaSecuritySchema = z
+  .strictObject({
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe('Connect to the brokers over TLS.'),
+        ca_file: z.string().optional().describe('PEM file of the CA that signed the brokers\' certificates. Default: the system CAs.'),
+        cert_file: z.string().optional().describe('PEM client certificate, for brokers that require mutual TLS.'),
+        key_file: z.string().optional().describe('PEM private key of cert_file.'),
+        server_name: z.string().optional().describe('Name expected in the brokers\' certificates, if not the broker host.'),
+      })
+      .prefault({})
+      .refine((t) => Boolean(t.cert_file) === Boolean(t.key_file), { message: 'cert_file and key_file go together', path: ['key_file'] })
+      .describe('TLS to the brokers.'),
+    sasl: z
+      .strictObject({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism.'),
+        username: z.string().min(1).describe('SASL user name.'),
+        password: z.string().min(1).describe('SASL password; use ${env:NAME} so it is not written in the file.'),
+      })
+      .optional()
+      .describe('SASL authentication. Default: none.'),
+  })
+  .prefault({});
+export type KafkaSecurity = z.output<typeof kafkaSecuritySchema>;
+
+/** The kafkajs `ssl` / `sasl` client options for a security config. */
+export function kafkaSecurityOptions(
+  security: KafkaSecurity,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  const t = security.tls;
+  if (t.enabled) {
+    const hasOptions = t.ca_file || t.cert_file || t.server_name;
+    out.ssl = hasOptions
+      ? {
+          ...(t.ca_file ? { ca: [readFile(t.ca_file)] } : {}),
+          ...(t.cert_file ? { cert: readFile(t.cert_file), key: readFile(t.key_file!) } : {}),
+          ...(t.server_name ? { servername: t.server_name } : {}),
+        }
+      : true;
+  }
+  const s = security.sasl;
+  if (s) {
+    out.sasl =
+      s.mechanism === 'plain'
+        ? { mechanism: 'plain', username: s.username, password: s.password }
+        : s.mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username: s.username, password: s.password }
+          : { mechanism: 'scram-sha-512', username: s.username, password: s.password };
+  }
+  return out;
 }

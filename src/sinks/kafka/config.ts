@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration, section } from '../../config/types';
-import { brokerList } from './client';
+import { brokerList, kafkaSecuritySchema } from './client';
 
 const topicName = z
   .string()
@@ -12,6 +12,7 @@ export const kafkaSinkConfigSchema = section({
     .prefault(['127.0.0.1:9092'])
     .describe('Bootstrap brokers: a list of host:port, or one comma-separated string (e.g. from ${env:KAFKA_BROKERS}).'),
   client_id: z.string().min(1).default('otel-feedback-loop').describe('Kafka client id (shows in broker logs and quotas).'),
+  security: kafkaSecuritySchema.describe('TLS and SASL (PLAIN, SCRAM-SHA-256/512) to the brokers. Default: plaintext, no authentication.'),
   topics: section({
     labeled_interactions: topicName.default('feedback.labeled_interactions.v1'),
     annotation_tasks: topicName.default('feedback.annotation_tasks.v1'),

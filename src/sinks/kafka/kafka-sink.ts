@@ -20,7 +20,7 @@ import { TOPICS } from '../../pipeline/contracts';
 import { ERROR_CODES, FeedbackLoopError, RetryableError, errorMessage } from '../../pipeline/errors';
 import type { ComponentContext, ComponentCounters } from '../../telemetry/metrics';
 import { defaultSchemas, type SchemaSet } from '../avro/schemas';
-import { kafkaLogCreator } from './client';
+import { kafkaLogCreator, kafkaSecurityOptions } from './client';
 import type { KafkaSinkConfig } from './config';
 import { SchemaRegistryClient } from './registry';
 import { encodeValue, messageHeaders } from './wire';
@@ -110,6 +110,7 @@ export class KafkaSink implements Sink {
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
       logCreator: kafkaLogCreator(ctx.logger, COMPONENT, ctx.clock),
+      ...kafkaSecurityOptions(config.security),
     });
     this.counters = ctx.metrics.component(COMPONENT);
     this.bytes = ctx.metrics.counter('feedback_loop_kafka_sink_written_bytes_total', 'Bytes of Avro values the Kafka sink had acknowledged, by Kafka topic.', ['topic']);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration } from '../../config/types';
-import { brokerList } from '../../sinks/kafka/client';
+import { brokerList, kafkaSecuritySchema } from '../../sinks/kafka/client';
 
 const topicName = z
   .string()
@@ -13,6 +13,7 @@ export const kafkaSourceConfigSchema = z
     .prefault(['127.0.0.1:9092'])
     .describe('Bootstrap brokers: a list of host:port, or one comma-separated string (e.g. from ${env:KAFKA_BROKERS}).'),
   client_id: z.string().min(1).default('otel-feedback-loop').describe('Kafka client id (shows in broker logs and quotas).'),
+  security: kafkaSecuritySchema.describe('TLS and SASL (PLAIN, SCRAM-SHA-256/512) to the brokers. Default: plaintext, no authentication.'),
   group_id: z.string().min(1).default('otel-feedback-loop').describe('Consumer group id. Instances with the same id share the partitions.'),
   traces_topic: topicName.default('otlp_spans').describe('Topic holding OTLP traces (kafkaexporter default otlp_spans); empty: do not consume traces.'),
   logs_topic: topicName.default('otlp_logs').describe('Topic holding OTLP logs (kafkaexporter default otlp_logs); empty: do not consume logs.'),

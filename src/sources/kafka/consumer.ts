@@ -22,7 +22,7 @@ import type { ComponentContext, ComponentCounters } from '../../telemetry/metric
 import { decodeLogsJson, decodeLogsProto, decodeTracesJson, decodeTracesProto } from '../../otlp';
 import type { DecodeLimits } from '../../otlp/limits';
 import type { LogsData, TracesData } from '../../otlp/types';
-import { kafkaLogCreator } from '../../sinks/kafka/client';
+import { kafkaLogCreator, kafkaSecurityOptions } from '../../sinks/kafka/client';
 import type { KafkaSourceConfig } from './config';
 import { OffsetTracker, type TopicPartitionOffset } from './offsets';
 
@@ -81,6 +81,7 @@ export class KafkaSource implements Lifecycle {
       retry: { retries: 8, initialRetryTime: 250, maxRetryTime: 5000 },
       logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
       logCreator: kafkaLogCreator(ctx.logger, COMPONENT, ctx.clock),
+      ...kafkaSecurityOptions(config.security),
     });
     this.counters = ctx.metrics.component(COMPONENT);
     this.lag = ctx.metrics.gauge(

@@ -16,6 +16,15 @@ export interface Scanner {
   detect(text: string): Span[];
 }
 
+/**
+ * No built-in detector can match fewer code units: the shortest detections are
+ * an email "a@b.cd" and a compressed IPv6 "abc::d" (6), "a://:b@" (7), seven
+ * digits of a phone number, a name, separator and 4-character value ("pwd=abcd").
+ * JSON keys and values ("ok", "EUR", "49") are often shorter and skip the scan.
+ * Custom detectors may match anything, so with any of them every string is scanned.
+ */
+export const MIN_DETECTABLE_LENGTH = 6;
+
 export function createScanner(enabled: EnabledSet, custom: readonly CompiledCustom[]): Scanner {
   // Decided once: detect() runs for every string of every event.
   const has = (t: string): boolean => enabled.has(t);
@@ -27,7 +36,7 @@ export function createScanner(enabled: EnabledSet, custom: readonly CompiledCust
   return {
     detect(text: string): Span[] {
       const out: Span[] = [];
-      if (text.length === 0) return out;
+      if (text.length < MIN_DETECTABLE_LENGTH && custom.length === 0) return out;
       // One pass finds every detector's candidates; a detector whose anchor is absent is skipped.
       const scan = prescan(text);
       const f = scan.features;

@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F_AT, F_COLON, F_DASH, F_DASHES, F_FLAG_P, F_JWT, F_SCHEME, fold, prescan, SECRET_NAME_LIST } from '../../../src/stages/redact/prescan';
 import { secretNameAt } from '../../../src/stages/redact/detectors/secrets';
+import { compileCustom } from '../../../src/stages/redact/detectors/custom';
+import { BUILTIN_TYPES } from '../../../src/stages/redact/entities';
+import { createScanner, MIN_DETECTABLE_LENGTH } from '../../../src/stages/redact/scan';
 
 /** The alternation findSecretAssignments used before the prescan. */
 const SECRET_NAMES_ORACLE =
@@ -106,4 +109,21 @@ test('prescan: digit runs are exactly /\\d+/g, and anchors are reported when pre
     assert.equal(has(F_FLAG_P), text.includes('-p'));
     assert.equal(has(F_JWT), text.includes('yJ'));
   }
+});
+
+test('strings shorter than MIN_DETECTABLE_LENGTH hold no built-in detection (the scan skips them)', () => {
+  // The same scan with a custom detector that never matches has no shortcut: it must agree.
+  const fast = createScanner(new Set(BUILTIN_TYPES), []);
+  const never = compileCustom({ name: 'never', pattern: '\\x00{8}', validator: 'none', caseInsensitive: false, secret: false });
+  const full = createScanner(new Set(BUILTIN_TYPES), [never]);
+  const r = seeded(5);
+  const alphabet = ['0', '1', '4', '9', '@', '.', ':', '-', '/', '+', '(', ')', ' ', 'a', 'b', 'c', 'd', 'f', 'A', 'I', 'z', '=', '"', 'p', 'w', '密', '码', 'は', '：'];
+  for (let i = 0; i < 200_000; i++) {
+    const len = 1 + Math.floor(r() * (MIN_DETECTABLE_LENGTH - 1));
+    let s = '';
+    for (let k = 0; k < len; k++) s += alphabet[Math.floor(r() * alphabet.length)];
+    assert.deepEqual(full.detect(s), [], JSON.stringify(s));
+    assert.deepEqual(fast.detect(s), []);
+  }
+  for (const s of ['a@b.cd', 'abc::d']) assert.equal(fast.detect(s).length, 1, `${s} is found: the bound is tight`);
 });
