@@ -55,7 +55,9 @@ ${BLOCKED_VALUES.map((v) => `      - '${v}'`).join('\n')}
   probabilistic_sampler:
     sampling_percentage: 100
   batch:
-    send_batch_size: 512
+    # ~3 KB spans: 128 a batch keeps each Kafka message under the broker's 1 MB default.
+    send_batch_size: 128
+    send_batch_max_size: 128
     timeout: 200ms
 exporters:
   kafka:

@@ -88,9 +88,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayCounts> {
         const t = latestEventMs(n.events);
         if (t > clock.now()) clock.set(t);
         await joinStage.accept(items);
-        while ((await joinStage.sweep()) > 0) {
-          // close what the capture's clock has moved past
-        }
+        await joinStage.sweep(); // close what the capture's clock has moved past
       }
     }
     // Let the remaining windows close at their own deadlines, in order, as they
@@ -99,9 +97,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayCounts> {
     const step = Math.min(60_000, config.join.window);
     for (let guard = 0; joinStage.open() > 0 && guard < 1e6; guard++) {
       clock.advance(step);
-      while ((await joinStage.sweep()) > 0) {
-        // close what is due
-      }
+      await joinStage.sweep();
     }
     await outbox.flush();
     for (const [topic, c] of sink.counts) counts.topics[topic] = c;

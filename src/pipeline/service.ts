@@ -18,7 +18,7 @@ import { kafkaSinkFactory } from '../sinks/kafka';
 import { kafkaSourceFactory } from '../sources/kafka';
 import { errorMessage } from './errors';
 import { createScaleOut } from '../scaleout';
-import { startSelfTracing, traced, type SelfTracing } from '../telemetry/self-tracing';
+import { startSelfTracing, type SelfTracing } from '../telemetry/self-tracing';
 
 /** Sections that take effect on reload; anything else needs a restart. */
 const RELOADABLE = ['label', 'sample', 'redact'] as const;
@@ -193,17 +193,13 @@ export class Service {
     if (this.sweeping) return;
     this.sweeping = (async () => {
       try {
-        let closed = await this.join.sweep();
+        const startTime = Date.now();
+        const closed = await this.join.sweep();
         if (closed > 0) {
-          // Traced only when it did something, so an idle service emits no spans.
-          await traced(this.tracing.tracer, 'join sweep', async (span) => {
-            while (closed > 0 && closed % this.config.join.max_windows_per_sweep === 0) {
-              const more = await this.join.sweep(); // more due than one batch holds
-              if (more === 0) break;
-              closed += more;
-            }
-            span.setAttribute('feedback_loop.windows_closed', closed);
-          });
+          // A span only for sweeps that closed something, so an idle service emits none.
+          const span = this.tracing.tracer.startSpan('join sweep', { startTime });
+          span.setAttribute('feedback_loop.windows_closed', closed);
+          span.end();
         }
         this.outbox.notify();
         await this.outbox.prune();

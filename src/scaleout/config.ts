@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { duration, section } from '../config/types';
-import { brokerList } from '../sinks/kafka/client';
+import { brokerList, kafkaSecuritySchema } from '../sinks/kafka/client';
 
 const topicName = z
   .string()
@@ -27,6 +27,9 @@ export const scaleOutConfigSchema = section({
   brokers: brokerList
     .prefault(['127.0.0.1:9092'])
     .describe('Bootstrap brokers of the cluster holding the repartition and changelog topics (usually the same as sinks.kafka.brokers).'),
+  security: kafkaSecuritySchema.describe(
+    'TLS and SASL to those brokers (usually the same as sinks.kafka.security). Default: plaintext, no authentication.',
+  ),
   group_id: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1–200 of A–Z a–z 0–9 . _ -')

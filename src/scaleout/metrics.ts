@@ -12,6 +12,7 @@ export interface ScaleOutMetrics {
   outputRecords: Counter<string>;
   repartitioned: Counter<string>;
   forwarded: Counter<string>;
+  consumed: Counter<string>;
   undecodable: Counter<string>;
   resets: Counter<string>;
 }
@@ -33,6 +34,7 @@ export function scaleOutMetrics(m: Metrics): ScaleOutMetrics {
     outputRecords: m.counter('feedback_loop_scaleout_output_records_total', 'Records written to the output topics by the partitioned join (committed).'),
     repartitioned: m.counter('feedback_loop_scaleout_repartitioned_total', 'Messages the ingest produced to the repartition topic, by type.', ['type']),
     forwarded: m.counter('feedback_loop_scaleout_forwarded_total', 'Messages a partition produced to another (span-keyed events forwarded by alias, session notices), by kind.', ['kind']),
+    consumed: m.counter('feedback_loop_scaleout_consumed_total', 'Repartition messages the partitioned join applied to its partition stores.'),
     undecodable: m.counter('feedback_loop_scaleout_undecodable_total', 'Repartition messages that could not be decoded (dead-lettered).'),
     resets: m.counter('feedback_loop_scaleout_partition_resets_total', 'Partition stores thrown away and restored after a failed transaction or fencing, by reason.', ['reason']),
   };

@@ -137,6 +137,7 @@ export class PartitionedJoin implements Lifecycle {
       } catch {
         return; // the task reset itself (onBroken); its partition is paused until restored
       }
+      this.metrics.consumed.inc(messages.length);
     }
     p.resolveOffset(p.batch.lastOffset());
     await p.heartbeat();

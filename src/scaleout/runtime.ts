@@ -5,7 +5,7 @@ import type { Lifecycle } from '../pipeline/contracts';
 import type { Decide } from '../stages/join/join';
 import type { ComponentContext } from '../telemetry/metrics';
 import { ERROR_CODES, FeedbackLoopError, errorMessage } from '../pipeline/errors';
-import { kafkaLogCreator } from '../sinks/kafka/client';
+import { kafkaLogCreator, kafkaSecurityOptions } from '../sinks/kafka/client';
 import { SchemaRegistryClient } from '../sinks/kafka/registry';
 import { defaultSchemas } from '../sinks/avro/schemas';
 import { instanceIdOf } from './config';
@@ -63,6 +63,7 @@ export class ScaleOutRuntime implements Lifecycle, RepartitionTarget {
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 },
       logLevel: ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
       logCreator: kafkaLogCreator(ctx.logger, 'scaleout', ctx.clock),
+      ...kafkaSecurityOptions(so.security),
     });
     const sink = config.sinks.kafka;
     this.encoder = new OutputEncoder(sink, defaultSchemas(), ctx, sink.schema_registry_url ? new SchemaRegistryClient({ url: sink.schema_registry_url }) : undefined);

@@ -181,6 +181,11 @@ export function checkJoined(d: Deployment, records: ReadRecord[], t: Traffic): v
   const dead = records.filter((r) => r.topic === `${d.prefix}.dead_letters`);
   assert.deepEqual(dead.map((r) => `${String(r.value.reason)}: ${String(r.value.detail)}`), [], 'no dead letters');
   assert.deepEqual(orphans.map((r) => `${String(r.value.request_id)}: ${String(r.value.orphan_reason)}`), [], 'no orphaned feedback');
+  // Exactly once on every output topic: no record id twice, not even an identical re-send.
+  const seen = new Map<string, number>();
+  for (const r of records) seen.set(`${r.topic} ${r.headers['record.id']}`, (seen.get(`${r.topic} ${r.headers['record.id']}`) ?? 0) + 1);
+  assert.deepEqual([...seen].filter(([, n]) => n > 1), [], 'no record delivered twice');
+  assert.ok(records.some((r) => !r.topic.endsWith('.labeled_interactions')), 'routes wrote annotation tasks or training examples too');
   const byId = new Map<string, ReadRecord[]>();
   for (const r of labeled) byId.set(String(r.value.request_id), [...(byId.get(String(r.value.request_id)) ?? []), r]);
   assert.deepEqual([...byId.keys()].filter((id) => !t.expected.has(id)), [], 'no record for an interaction that was not sent');

@@ -392,24 +392,36 @@ export class JoinStage {
   }
 
   /** Closes windows whose time is up. Returns how many closed. */
-  sweep(): Promise<number> {
-    return this.store.exclusive(() => this.sweepLocked());
+  async sweep(): Promise<number> {
+    // Pass after pass, each in its own store section so ingestion interleaves,
+    // until a pass finds fewer due index entries than it may take. A full pass
+    // can close nothing (its entries stale: absorbed provisional windows, or
+    // windows re-indexed to a later deadline), so "closed 0" alone must not
+    // end the sweep — that once left windows open behind a wall of stale entries.
+    let closed = 0;
+    for (;;) {
+      const pass = await this.store.exclusive(() => this.sweepLocked());
+      closed += pass.closed;
+      if (pass.scanned < this.config.max_windows_per_sweep) return closed;
+    }
   }
 
-  private async sweepLocked(): Promise<number> {
+  private async sweepLocked(): Promise<{ closed: number; scanned: number }> {
     const now = this.ctx.clock.now();
     const limit = this.config.max_windows_per_sweep;
     // Window key → the index entries that found it.
     const due = new Map<string, string[]>();
+    let scanned = 0;
     const found = (indexKey: string): void => {
+      scanned++;
       const { key } = parseIndexKey(indexKey);
       const list = due.get(key);
       if (list) list.push(indexKey);
       else due.set(key, [indexKey]);
     };
     for (const k of await this.store.keys('x!', KEY.expiry(now + 1, ''), limit)) found(k);
-    if (due.size < limit && this.watermarkMs > 0) {
-      for (const k of await this.store.keys('e!', KEY.eventExpiry(this.watermarkMs + 1, ''), limit - due.size)) found(k);
+    if (scanned < limit && this.watermarkMs > 0) {
+      for (const k of await this.store.keys('e!', KEY.eventExpiry(this.watermarkMs + 1, ''), limit - scanned)) found(k);
     }
     const batch: Batch = [];
     for (const indexKeys of due.values()) for (const key of indexKeys) batch.push({ type: 'del', key });
@@ -467,7 +479,7 @@ export class JoinStage {
       this.m.open.set(this.openWindows);
       this.outbox.notify();
     }
-    return closed;
+    return { closed, scanned };
   }
 
   /** Label, sample and route; a record that cannot be encoded is dead-lettered, not lost in a crash loop. */

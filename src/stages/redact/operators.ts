@@ -91,7 +91,9 @@ export class EventContext {
   summary(policyVersion: string): RedactionSummary {
     const entities: Record<string, number> = {};
     // Entity types are built-in names or custom names starting with a-z, so never "__proto__".
-    for (const [type, n] of this.entities) entities[type] = n;
+    this.entities.forEach((n, type) => {
+      entities[type] = n;
+    });
     return { policyVersion, entities, keysRedacted: this.keysRedacted };
   }
 }

@@ -92,10 +92,46 @@ const PAIR = new Uint16Array(128 * 128);
   }
 })();
 
+/**
+ * NAME_THIRDS[pair]: the folded third code units of the names that begin with
+ * that ASCII pair (every such name has at least three).
+ */
+const NAME_THIRDS: Array<number[] | undefined> = new Array<number[] | undefined>(128 * 128).fill(undefined);
+(function buildThirds(): void {
+  for (const name of SECRET_NAME_LIST) {
+    if (name.charCodeAt(0) >= 128 || name.charCodeAt(1) >= 128) continue;
+    if (name.length < 3) throw new Error(`name ${name} is too short for the third-character check`);
+    for (let p = 0; p < 128; p++) {
+      for (let c = 0; c < 128; c++) {
+        if (fold(p) !== name.charCodeAt(0) || fold(c) !== name.charCodeAt(1)) continue;
+        const thirds = (NAME_THIRDS[(p << 7) | c] ??= []);
+        if (!thirds.includes(name.charCodeAt(2))) thirds.push(name.charCodeAt(2));
+      }
+    }
+  }
+})();
+
+/** Whether the code unit after an ASCII name pair can be the third of a name starting with it. */
+function nameThirdOk(pair: number, next: number): boolean {
+  const thirds = NAME_THIRDS[pair];
+  if (thirds === undefined) return false;
+  const f = fold(next);
+  for (let k = 0; k < thirds.length; k++) if (thirds[k] === f) return true;
+  return false;
+}
+
+/** Positions kept allocated between texts (per list). */
+const MAX_KEPT_POSITIONS = 1 << 16;
+
 /** Growable list of positions. */
 class Positions {
   at = new Int32Array(64);
   length = 0;
+  /** Empties the list; a buffer grown for one huge text is let go rather than kept for every later one. */
+  reset(): void {
+    this.length = 0;
+    if (this.at.length > MAX_KEPT_POSITIONS) this.at = new Int32Array(64);
+  }
   push(i: number): void {
     if (this.length === this.at.length) {
       const next = new Int32Array(this.at.length * 2);
@@ -131,7 +167,11 @@ const DIGIT_ROW_9 = 57 << 7;
 
 export function prescan(text: string): Prescan {
   const r = shared;
-  r.digitStart.length = r.digitEnd.length = r.names.length = r.bearers.length = r.keys.length = 0;
+  r.digitStart.reset();
+  r.digitEnd.reset();
+  r.names.reset();
+  r.bearers.reset();
+  r.keys.reset();
   const n = text.length;
   let features = 0;
   // (previous code unit << 7) for the pair table; a non-ASCII one, and the start of the text, count as 127.
@@ -139,20 +179,23 @@ export function prescan(text: string): Prescan {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
-      const v = PAIR[prevRow | c]!;
+      const pair = prevRow | c;
+      const v = PAIR[pair]!;
       prevRow = c << 7;
       if (v === 0) continue;
       features |= v;
       if ((v & POSITION_BITS) === 0) continue;
       if (v & P_DIGITS_START) r.digitStart.push(i);
       if (v & P_DIGITS_END) r.digitEnd.push(i);
-      if (v & P_NAME) r.names.push(i - 1);
+      // A name needs its third code unit too (every ASCII-led name has one): checking it here keeps
+      // most pairs out of the list ("se" of "these", "to", "co" of "could").
+      if (v & P_NAME && i + 1 < n && nameThirdOk(pair, text.charCodeAt(i + 1))) r.names.push(i - 1);
       if (v & P_BEARER) r.bearers.push(i - 1);
       if (v & P_KEY) r.keys.push(i - 1);
     } else {
       if (prevRow >= DIGIT_ROW_0 && prevRow <= DIGIT_ROW_9) r.digitEnd.push(i);
       // Names that start with a non-ASCII pair: пароль (п/П then а/А), パスワード, 密码.
-      if (c === 0x430 || c === 0x410 || c === 0x30b9 || c === 0x7801) {
+      if (i > 0 && (c === 0x430 || c === 0x410 || c === 0x30b9 || c === 0x7801)) {
         const prev = text.charCodeAt(i - 1);
         if (
           ((c === 0x430 || c === 0x410) && (prev === 0x43f || prev === 0x41f)) ||

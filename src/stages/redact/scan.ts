@@ -1,6 +1,8 @@
 // Runs every enabled detector over one string and settles overlaps: credentials
 // beat PII, specific beats generic (entities.ts PRIORITY), then the longer
 // detection wins. The result is sorted and non-overlapping, ready to replace.
+// One pass (prescan.ts) first finds where each detector could match; a
+// detector with no candidate and no anchor character in the string is not run.
 
 import type { CompiledCustom } from './detectors/custom';
 import { findNumeric } from './detectors/numeric';
@@ -61,11 +63,24 @@ export function createScanner(enabled: EnabledSet, custom: readonly CompiledCust
 
 function resolve(spans: Span[], n: number): Span[] {
   if (spans.length <= 1) return spans;
-  spans.sort((a, b) => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  spans.sort(byPrecedence);
+  const kept: Span[] = [];
+  if (spans.length <= FEW_SPANS) {
+    // A few detections: test each against those kept so far, without a mark per code unit of the text.
+    for (const s of spans) {
+      let free = true;
+      // Overlap means a code unit in both (an empty span holds none, as with the marks below).
+      for (let k = 0; free && k < kept.length; k++) {
+        const o = kept[k]!;
+        free = !(o.start < o.end && s.start < s.end && o.start < s.end && s.start < o.end);
+      }
+      if (free) kept.push(s);
+    }
+    return kept.sort(byStart);
+  }
   // Each detector family reports disjoint spans, so the marking below touches
   // every position a bounded number of times.
   const taken = new Uint8Array(n);
-  const kept: Span[] = [];
   for (const s of spans) {
     let free = true;
     for (let i = s.start; i < s.end; i++) {
@@ -78,5 +93,10 @@ function resolve(spans: Span[], n: number): Span[] {
     taken.fill(1, s.start, s.end);
     kept.push(s);
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept.sort(byStart);
 }
+
+/** Up to this many detections in one string, overlaps are settled pairwise. */
+const FEW_SPANS = 16;
+const byPrecedence = (a: Span, b: Span): number => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start;
+const byStart = (a: Span, b: Span): number => a.start - b.start;

@@ -280,6 +280,29 @@ describe('join', () => {
   });
 });
 
+describe('join, sweeping past stale index entries', () => {
+  test('a sweep whose first pass finds only stale entries still closes what is due behind them (regression)', async () => {
+    // Content before its span makes a provisional window per span; when the
+    // span arrives it is absorbed and its index entries go stale. With more
+    // stale entries than one pass takes, a sweep used to report 0 and stop.
+    const r = await rig({ window: '1h', max_windows_per_sweep: 5, implicit: { enabled: false } });
+    try {
+      const spans = Array.from({ length: 12 }, () => interaction());
+      await r.send(...spans.map((i) => content({ span: i.span, inputMessages: [{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }] })));
+      await r.send(...spans);
+      assert.equal(r.join.open(), 12);
+      r.clock.advance(3_600_001);
+      assert.equal(await r.join.sweep(), 12);
+      assert.equal(r.join.open(), 0);
+      await r.outbox.flush();
+      assert.equal(r.sink.topic('labeled_interactions').length, 12);
+    } finally {
+      await r.store.close();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('join, eager mode', () => {
   test('a record on the first explicit feedback, then updates, then the final one, versioned', async () => {
     const r = await rig({ window: '1h', mode: 'eager' });

@@ -40,7 +40,7 @@ export function findEmails(text: string, out: Span[]): void {
     while (e > a + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
     const localOk = s < a && a - s <= 64 && !isLocalChar(at(text, s - 1));
     // git@github.com:org/repo is an scp-style remote and ssh://git@host/… a URL's user, not mailboxes.
-    const scp = text.charCodeAt(e) === 58 && /[A-Za-z0-9_~/]/.test(text[e + 1] ?? '');
+    const scp = at(text, e) === 58 && /[A-Za-z0-9_~/]/.test(text[e + 1] ?? '');
     const urlUser = text.startsWith('://', s - 3);
     if (localOk && !scp && !urlUser && e - a - 1 <= 253 && domainOk(text.slice(a + 1, e))) {
       out.push({ start: s, end: e, type: 'email', priority: PRIORITY.email });

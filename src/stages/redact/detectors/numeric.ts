@@ -11,13 +11,26 @@ import type { Prescan } from '../prescan';
 import type { EnabledSet, Span } from './span';
 
 const MAX_GAP = 3;
+/** Digit groups whose scratch space is kept between texts. */
+const MAX_KEPT_GROUPS = 1 << 14;
 
 /** Separators allowed between the digit groups of one phone number. */
 const PHONE_GAPS = new Set([' ', '-', '.', '/', ' - ', ' / ', ') ', ')', ' (', '(', ')-', ') -', '-(', ' ( ']);
 /** Which of - . / a phone gap uses (bit flags); a number may use spaces and brackets plus at most one of them. */
-const SEP_KIND: Record<string, number> = Object.fromEntries(
-  [...PHONE_GAPS].map((g) => [g, (g.includes('-') ? 1 : 0) | (g.includes('.') ? 2 : 0) | (g.includes('/') ? 4 : 0)]),
-);
+const sepKind = (g: string): number => (g.includes('-') ? 1 : 0) | (g.includes('.') ? 2 : 0) | (g.includes('/') ? 4 : 0);
+
+/** A separator of at most MAX_GAP ASCII code units as one number (length, then 7 bits a code unit); -1 if any is not ASCII. */
+function gapCode(text: string, a: number, b: number): number {
+  let code = b - a;
+  for (let i = a, shift = 2; i < b; i++, shift += 7) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return -1;
+    code |= c << shift;
+  }
+  return code;
+}
+/** sepKind of each phone gap by gapCode: looked up without making a string of the separator. */
+const PHONE_GAP_KINDS = new Map([...PHONE_GAPS].map((g) => [gapCode(g, 0, g.length), sepKind(g)]));
 
 /**
  * Words by their first code unit (a Map), and for the ASCII window fast path by
@@ -179,14 +192,20 @@ class NumericScan {
     this.G = G;
     const gs = this.gs, ge = this.ge;
     // Entries past G are stale and never read: gap() checks the index.
+    if (this.gaps.length > MAX_KEPT_GROUPS && G <= MAX_KEPT_GROUPS) {
+      // Buffers grown for one huge text are let go rather than kept for every later one.
+      this.gaps = [];
+      this.reach = new Int32Array(64);
+      this.phoneGapKinds = new Int8Array(64);
+    }
     const gaps = this.gaps;
-    // phoneGapKinds[k]: SEP_KIND of gap k if it may join a phone number (PHONE_GAPS), else -1.
+    // phoneGapKinds[k]: sepKind of gap k if it may join a phone number (PHONE_GAPS), else -1.
     if (this.phoneGapKinds.length < G) this.phoneGapKinds = new Int8Array(Math.max(G, this.phoneGapKinds.length * 2));
     const kinds = this.phoneGapKinds;
     for (let k = 0; k < G; k++) {
-      const g = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP ? text.slice(ge[k]!, gs[k + 1]!) : null;
-      gaps[k] = g;
-      kinds[k] = g !== null && PHONE_GAPS.has(g) ? SEP_KIND[g]! : -1;
+      const short = k + 1 < G && gs[k + 1]! - ge[k]! <= MAX_GAP;
+      gaps[k] = short ? text.slice(ge[k]!, gs[k + 1]!) : null;
+      kinds[k] = short ? (PHONE_GAP_KINDS.get(gapCode(text, ge[k]!, gs[k + 1]!)) ?? -1) : -1;
     }
     // reach[k]: the digits in groups k, k+1, … as long as the separators between them are short. No card
     // (13+ digits) or phone number (7+) starting at k can hold more, so most groups in prose are
