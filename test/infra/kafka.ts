@@ -75,8 +75,9 @@ export interface KafkaBroker {
   /**
    * Stops and starts the broker again with the same ports and data, and waits
    * until it answers. `hard: true` kills it with SIGKILL first (a crash).
+   * `downMs` keeps it down that long, so clients are sure to meet the outage.
    */
-  restart(opts?: { hard?: boolean }): Promise<void>;
+  restart(opts?: { hard?: boolean; downMs?: number }): Promise<void>;
 }
 
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroker> {
@@ -174,6 +175,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
     async restart(opts = {}) {
       if (stopped) throw new Error('kafka: restart() after stop()');
       await proc?.stop(opts.hard ? 'SIGKILL' : 'SIGTERM', 20_000);
+      if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
       await launch();
     },
   };

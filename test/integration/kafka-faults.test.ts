@@ -164,8 +164,11 @@ describe('kafka path under faults', () => {
     let restart: Promise<void> | undefined;
     try {
       await produce(producer, messages, 120, (n) => {
-        // A third of the way in, bounce the broker while the stream goes on.
-        if (n === Math.floor(messages.length / 3)) restart = kafka!.restart();
+        // A third of the way in, bounce the broker while the stream goes on. It
+        // stays down longer than the sink's 2 s idle probe and the 2 s join
+        // window, so the service is sure to meet the outage (a bare bounce was
+        // sometimes over before the sink had anything to send).
+        if (n === Math.floor(messages.length / 3)) restart = kafka!.restart({ downMs: 5000 });
       });
       await restart;
     } finally {
