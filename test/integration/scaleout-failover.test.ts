@@ -54,6 +54,10 @@ describe('scale-out: three instances, one killed with SIGKILL mid-stream, one ad
     for (; i < Math.floor(bodies.length * 0.4); i++) await post(live, i, bodies[i]!);
     // Kill one mid-stream, with requests in flight to it: whatever it acknowledged is in Kafka.
     const victim = instances[2]!;
+    // Only once it owns partitions: killed while the group is still settling, it
+    // would hand nothing over, and the failover would not be exercised.
+    const owns = Date.now() + 30_000;
+    while (!logsOf(victim).some((l) => l.msg === 'scale-out: partition restored') && Date.now() < owns) await new Promise((r) => setTimeout(r, 100));
     const inFlight = Promise.all([0, 1, 2].map((k) => post(() => [victim, ...live().filter((s) => s !== victim)], 0, bodies[i + k]!)));
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(await victim.kill('SIGKILL'), 'SIGKILL');
