@@ -54,6 +54,12 @@ export type Topic = (typeof TOPICS)[number];
  * One record on its way out. `seq` is a single increasing sequence over all
  * topics, assigned when the record enters the durable outbox; sinks use it to
  * make delivery exactly-once across crashes (see Sink.durableSeq).
+ *
+ * The record is encoded once, where it is decided (sinks/avro encodeRecord):
+ * `payload` is its Avro binary encoding under the topic's schema, already
+ * validated. The outbox stores those bytes and every sink writes them as they
+ * are — framed for Kafka, packed into blocks for container files — so a record
+ * is never converted, checked or encoded a second time on its way out.
  */
 export interface OutboxEntry {
   seq: number;
@@ -62,8 +68,8 @@ export interface OutboxEntry {
   key: string;
   /** Deterministic id consumers dedupe on. */
   recordId: string;
-  /** An object that validates against the topic's Avro schema. */
-  value: Record<string, unknown>;
+  /** Avro binary encoding of the record under the topic's schema (no header). */
+  payload: Buffer;
   /** Record time (Unix ms), used for time partitioning. */
   timeMs: number;
 }

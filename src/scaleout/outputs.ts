@@ -12,11 +12,10 @@
 import type { Message } from 'kafkajs';
 import type { OutboxEntry, Sink, Topic } from '../pipeline/contracts';
 import { TOPICS } from '../pipeline/contracts';
-import { errorMessage } from '../pipeline/errors';
 import type { ComponentContext, ComponentCounters } from '../telemetry/metrics';
 import type { SchemaSet } from '../sinks/avro/schemas';
 import type { KafkaSinkConfig } from '../sinks/kafka/config';
-import { encodeValue, messageHeaders } from '../sinks/kafka/wire';
+import { frameValue, messageHeaders } from '../sinks/kafka/wire';
 import type { SchemaRegistryClient } from '../sinks/kafka/registry';
 
 export class TransactionSink implements Sink {
@@ -76,30 +75,20 @@ export class OutputEncoder {
     }
   }
 
-  /** The Kafka topic and message of an entry, or undefined (counted, logged without values) if it cannot be encoded. */
+  /** The Kafka topic and message of an entry (its payload already encoded and validated), or undefined for an unknown topic. */
   encode(e: OutboxEntry): { topic: string; message: Message } | undefined {
     const schema = (this.schemas as Partial<SchemaSet>)[e.topic];
     if (!schema) {
       this.counters.error('unknown_topic');
       return undefined;
     }
-    try {
-      const message: Message = {
-        key: e.key === '' ? null : e.key,
-        value: encodeValue(schema, e.value, this.registry ? this.registryIds.get(e.topic) : undefined),
-        headers: messageHeaders(schema, e),
-        timestamp: String(Math.trunc(Number.isFinite(e.timeMs) ? e.timeMs : this.ctx.clock.now())),
-      };
-      this.counters.emitted();
-      return { topic: this.sinkConfig.topics[e.topic], message };
-    } catch (err) {
-      // As in the Kafka sink: a record no reader could decode is not sent, and does not block the partition.
-      this.counters.error('schema_invalid');
-      this.ctx.logger.error(
-        { component: 'scaleout', topic: e.topic, recordId: e.recordId, err: errorMessage(err) },
-        'scale-out: record does not match its topic schema; not sent',
-      );
-      return undefined;
-    }
+    const message: Message = {
+      key: e.key === '' ? null : e.key,
+      value: frameValue(schema, e.payload, this.registry ? this.registryIds.get(e.topic) : undefined),
+      headers: messageHeaders(schema, e),
+      timestamp: String(Math.trunc(Number.isFinite(e.timeMs) ? e.timeMs : this.ctx.clock.now())),
+    };
+    this.counters.emitted();
+    return { topic: this.sinkConfig.topics[e.topic], message };
   }
 }

@@ -1,3 +1,4 @@
+import { deserialize } from 'node:v8';
 import type { ContentFragment, FeedbackSignal, Interaction, LabeledRecord } from '../../src/model';
 
 let n = 0;
@@ -58,6 +59,7 @@ export function content(over: Partial<ContentFragment> & Pick<ContentFragment, '
 
 export const noRedaction = { policyVersion: 'test', entities: {}, keysRedacted: 0 };
 
-export function records(values: Array<{ value: Record<string, unknown> }>): LabeledRecord[] {
-  return values.map((e) => e.value as unknown as LabeledRecord);
+/** The records in outbox entries whose payloads are v8-serialized LabeledRecords (the join tests' decide). */
+export function records(entries: Array<{ payload: Buffer }>): LabeledRecord[] {
+  return entries.map((e) => deserialize(e.payload) as LabeledRecord);
 }

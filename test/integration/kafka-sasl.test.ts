@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKafka, freePort, type KafkaBroker } from '../infra';
 import { TOPICS } from '../../src/pipeline/contracts';
-import { labeledRecordToAvro } from '../../src/sinks/avro';
+import { encodeRecord, labeledRecordToAvro } from '../../src/sinks/avro';
 import { kafkaSinkConfigSchema } from '../../src/sinks/kafka/config';
 import { KafkaSink } from '../../src/sinks/kafka/kafka-sink';
 import { Metrics, silentLogger, systemClock } from '../../src/telemetry';
@@ -58,7 +58,7 @@ describe('Kafka sink over SASL/PLAIN', () => {
     const s = sink('s3cret-pw');
     await s.start();
     try {
-      await s.write([{ seq: 1, topic: 'labeled_interactions', key: 'req-1', recordId: 'rec-1', value: labeledRecordToAvro(fullLabeledRecord()), timeMs: Date.now() }]);
+      await s.write([{ seq: 1, topic: 'labeled_interactions', key: 'req-1', recordId: 'rec-1', payload: encodeRecord('labeled_interactions', labeledRecordToAvro(fullLabeledRecord())), timeMs: Date.now() }]);
       assert.equal(s.durableSeq(), 1);
     } finally {
       await s.shutdown();
@@ -72,7 +72,7 @@ describe('Kafka sink over SASL/PLAIN', () => {
     await assert.rejects(
       (async () => {
         await s.start();
-        await s.write([{ seq: 1, topic: 'labeled_interactions', key: 'req-2', recordId: 'rec-2', value: labeledRecordToAvro(fullLabeledRecord()), timeMs: Date.now() }]);
+        await s.write([{ seq: 1, topic: 'labeled_interactions', key: 'req-2', recordId: 'rec-2', payload: encodeRecord('labeled_interactions', labeledRecordToAvro(fullLabeledRecord())), timeMs: Date.now() }]);
       })(),
       (err: Error) => /SASL|[Aa]uthenticat/.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`),
     );

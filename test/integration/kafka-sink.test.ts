@@ -15,6 +15,7 @@ import {
   defaultSchemas,
   labeledRecordToAvro,
   trainingExampleToAvro,
+  encodeRecord,
 } from '../../src/sinks/avro';
 import { kafkaSinkConfigSchema, type KafkaSinkConfig } from '../../src/sinks/kafka/config';
 import { KafkaSink } from '../../src/sinks/kafka/kafka-sink';
@@ -28,7 +29,9 @@ let kafka: KafkaBroker | undefined;
 let registry: SchemaRegistry | undefined;
 const logger: Logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-function entries(): OutboxEntry[] {
+type SentEntry = OutboxEntry & { value: Record<string, unknown> };
+
+function entries(): SentEntry[] {
   const values: Record<Topic, Record<string, unknown>> = {
     labeled_interactions: labeledRecordToAvro(fullLabeledRecord()),
     annotation_tasks: annotationTaskToAvro(fullAnnotationTask()),
@@ -42,6 +45,7 @@ function entries(): OutboxEntry[] {
     key: `req-${i}`,
     recordId: `record-${i}`,
     value: values[topic],
+    payload: encodeRecord(topic, values[topic]),
     timeMs: Date.UTC(2026, 2, 14) + i,
   }));
 }
@@ -62,7 +66,7 @@ function newSink(config: KafkaSinkConfig): KafkaSink {
   return new KafkaSink(config, { logger, metrics: new Metrics(), clock: systemClock });
 }
 
-function checkRecords(records: ReadRecord[], prefix: string, sent: OutboxEntry[]): void {
+function checkRecords(records: ReadRecord[], prefix: string, sent: SentEntry[]): void {
   const schemas = defaultSchemas();
   assert.equal(records.length, sent.length);
   for (const e of sent) {

@@ -60,7 +60,7 @@ test('a store rebuilt from the recorded changes alone equals the store the join 
   const sink = new TransactionSink(0);
   const outbox = new Outbox(store, sink, ctx, { chunk: 100, maxBacklog: 1e6 });
   await outbox.init();
-  const decide: Decide = (r) => [{ topic: 'labeled_interactions', key: r.requestId, recordId: r.recordId, value: {}, timeMs: r.emittedMs }];
+  const decide: Decide = (r) => [{ topic: 'labeled_interactions', key: r.requestId, recordId: r.recordId, payload: Buffer.from(r.requestId), timeMs: r.emittedMs }];
   const join = new JoinStage(config, store, outbox, decide, ctx, 'test');
   await join.init();
   const replay = async (): Promise<void> => {
@@ -100,7 +100,7 @@ test('a store rebuilt from the recorded changes alone equals the store the join 
 
 test('the transaction sink skips what an earlier transaction delivered', async () => {
   const sink = new TransactionSink(5);
-  const entry = (seq: number) => ({ seq, topic: 'labeled_interactions' as const, key: 'k', recordId: `r${seq}`, value: {}, timeMs: 0 });
+  const entry = (seq: number) => ({ seq, topic: 'labeled_interactions' as const, key: 'k', recordId: `r${seq}`, payload: Buffer.alloc(0), timeMs: 0 });
   await sink.write([entry(4), entry(5), entry(6), entry(7)]);
   assert.deepEqual(sink.takePending().map((e) => e.seq), [6, 7]);
   assert.equal(sink.durableSeq(), 7);

@@ -22,10 +22,11 @@ import { FakeClock, Metrics, silentLogger } from '../../src/telemetry';
 import type { LabeledRecord, PipelineEvent } from '../../src/model';
 import { prng } from '../../bench/workload';
 import { MemorySink } from '../helpers/memory-sink';
-import { content, feedback, interaction, noRedaction } from '../helpers/events';
+import { content, feedback, interaction, noRedaction, records as eventsRecords } from '../helpers/events';
+import { serialize } from 'node:v8';
 
 const config = joinConfigSchema.parse({ window: '1h', late_retention: '2h' });
-const decide: Decide = (r) => [{ topic: r.interaction ? 'labeled_interactions' : 'orphaned_feedback', key: r.requestId, recordId: r.recordId, value: r as unknown as Record<string, unknown>, timeMs: r.emittedMs }];
+const decide: Decide = (r) => [{ topic: r.interaction ? 'labeled_interactions' : 'orphaned_feedback', key: r.requestId, recordId: r.recordId, payload: serialize(r), timeMs: r.emittedMs }];
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -54,7 +55,7 @@ async function node(clock: FakeClock, metrics: Metrics): Promise<{ store: StateS
 
 async function records(sinks: MemorySink[], outboxes: Outbox[]): Promise<LabeledRecord[]> {
   for (const o of outboxes) await o.flush();
-  return sinks.flatMap((s) => s.entries.map((e) => e.value as unknown as LabeledRecord));
+  return sinks.flatMap((s) => eventsRecords(s.entries));
 }
 
 /** What matters of a record: which request, what closed it, which signals and how much content it carries. */

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as avro from 'avsc';
 import type { Topic } from '../../pipeline/contracts';
-import { ERROR_CODES, FeedbackLoopError } from '../../pipeline/errors';
+import { ERROR_CODES, FeedbackLoopError, PermanentError } from '../../pipeline/errors';
 import { fingerprintBytes } from './fingerprint';
 
 /** Which schema file each topic carries. Orphaned feedback is a LabeledInteraction without an interaction. */
@@ -127,4 +127,44 @@ export function invalidPaths(type: avro.Type, value: unknown): string[] {
   const paths: string[] = [];
   type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
   return paths;
+}
+
+/**
+ * The Avro binary encoding of `value` under `topic`'s schema: how every record
+ * enters the outbox. Validates first, so a record no reader could decode fails
+ * here, where it is decided (and is dead-lettered there), not in a sink. The
+ * PermanentError names the failing paths, never values (they may be content).
+ */
+export function encodeRecord(topic: Topic, value: unknown, schemas: SchemaSet = defaultSchemas()): Buffer {
+  const s = schemas[topic] as TopicSchema | undefined;
+  if (!s) throw new PermanentError(ERROR_CODES.SCHEMA_INCOMPATIBLE, `no schema for topic ${String(topic)}`);
+  return encodeWith(s, value);
+}
+
+/**
+ * Scratch space for encoding. avsc's toBuffer writes into a 1 KiB buffer and,
+ * when a value does not fit (most records here: prompts and answers are
+ * kilobytes), writes the whole value a second time; encoding into a buffer
+ * that grows to the largest record seen writes it once.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** encodeRecord with the schema in hand. */
+export function encodeWith(s: TopicSchema, value: unknown): Buffer {
+  // isValid without a hook stops at the first problem: the common (valid) case pays one pass.
+  if (!s.type.isValid(value)) {
+    const paths = invalidPaths(s.type, value);
+    throw new PermanentError(ERROR_CODES.SCHEMA_INCOMPATIBLE, `value does not match ${s.name} at ${paths.slice(0, 5).join(', ')}`);
+  }
+  let end = s.type.encode(value, scratch, 0);
+  if (end < 0) {
+    scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+    end = s.type.encode(value, scratch, 0);
+  }
+  return Buffer.from(scratch.subarray(0, end));
+}
+
+/** The record an outbox payload holds, decoded with its topic's schema (tests, tools). */
+export function decodeRecord(topic: Topic, payload: Uint8Array, schemas: SchemaSet = defaultSchemas()): unknown {
+  return schemas[topic].type.fromBuffer(Buffer.from(payload.buffer, payload.byteOffset, payload.length));
 }

@@ -6,23 +6,15 @@
 
 import type { Topic } from '../../pipeline/contracts';
 import { ERROR_CODES, PermanentError } from '../../pipeline/errors';
-import { defaultSchemas, invalidPaths, type SchemaSet, type TopicSchema } from './schemas';
+import { defaultSchemas, encodeRecord, type SchemaSet, type TopicSchema } from './schemas';
 
 export const SINGLE_OBJECT_MARKER = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = SINGLE_OBJECT_MARKER.length + 8;
 
 /** Encodes `value` with `topic`'s schema. Throws a PermanentError (paths, never values) if it does not validate. */
 export function encodeSingleObject(topic: Topic, value: unknown, schemas: SchemaSet = defaultSchemas()): Buffer {
-  const s = schemas[topic];
-  if (!s) throw new PermanentError(ERROR_CODES.SCHEMA_INCOMPATIBLE, `no schema for topic ${String(topic)}`);
-  const paths = invalidPaths(s.type, value);
-  if (paths.length > 0) {
-    throw new PermanentError(
-      ERROR_CODES.SCHEMA_INCOMPATIBLE,
-      `value does not match ${s.name} at ${paths.slice(0, 5).join(', ')}`,
-    );
-  }
-  return Buffer.concat([SINGLE_OBJECT_MARKER, s.fingerprint, s.type.toBuffer(value)]);
+  const body = encodeRecord(topic, value, schemas);
+  return Buffer.concat([SINGLE_OBJECT_MARKER, schemas[topic].fingerprint, body]);
 }
 
 /** The fingerprint of a single-object message, or undefined if `buf` is not one. */

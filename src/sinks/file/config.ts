@@ -7,6 +7,13 @@ export const fileSinkConfigSchema = section({
   roll_bytes: byteSize.pipe(z.number().min(1024, 'must be at least 1KiB')).prefault('64MiB').describe('Close a file and start a new one at this size.'),
   roll_interval: duration.prefault('60s').describe('Close a file and start a new one after this long, so readers see data promptly.'),
   codec: z.enum(['null', 'deflate']).default('deflate').describe('Avro block codec.'),
+  deflate_level: z
+    .number()
+    .int()
+    .min(1, 'must be 1..9')
+    .max(9, 'must be 1..9')
+    .default(1)
+    .describe('zlib level for the deflate codec: 1 is fastest, 9 smallest. Compression runs on the libuv thread pool, off the event loop. Default: 1 (see README, Performance, for the size/speed trade).'),
   max_open_files: z
     .number()
     .int()

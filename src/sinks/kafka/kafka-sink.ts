@@ -23,7 +23,7 @@ import { defaultSchemas, type SchemaSet } from '../avro/schemas';
 import { kafkaLogCreator, kafkaSecurityOptions } from './client';
 import type { KafkaSinkConfig } from './config';
 import { SchemaRegistryClient } from './registry';
-import { encodeValue, messageHeaders } from './wire';
+import { frameValue, messageHeaders } from './wire';
 
 export const COMPONENT = 'kafka_sink';
 
@@ -273,7 +273,7 @@ export class KafkaSink implements Sink {
     this.acked = batch[batch.length - 1]!.coversSeq;
   }
 
-  /** The Kafka message for an entry, or undefined (counted and logged) if it cannot be encoded. */
+  /** The Kafka message for an entry (its payload was encoded and validated when it was decided), or undefined for an unknown topic. */
   private encode(e: OutboxEntry): Message | undefined {
     const schema = (this.schemas as Partial<SchemaSet>)[e.topic];
     if (!schema || !(TOPICS as readonly string[]).includes(e.topic)) {
@@ -281,23 +281,12 @@ export class KafkaSink implements Sink {
       this.ctx.logger.error({ component: COMPONENT, topic: e.topic, seq: e.seq, recordId: e.recordId }, 'kafka sink: entry for an unknown topic; not sent');
       return undefined;
     }
-    try {
-      return {
-        key: e.key === '' ? null : e.key,
-        value: encodeValue(schema, e.value, this.registry ? this.registryIds.get(e.topic) : undefined),
-        headers: messageHeaders(schema, e),
-        timestamp: String(Math.trunc(Number.isFinite(e.timeMs) ? e.timeMs : this.ctx.clock.now())),
-      };
-    } catch (err) {
-      // Cannot be written in any form a reader could decode; refusing would
-      // block the outbox forever. Counted and logged (paths only, never values).
-      this.counters.error('schema_invalid');
-      this.ctx.logger.error(
-        { component: COMPONENT, topic: e.topic, seq: e.seq, recordId: e.recordId, err: errorMessage(err) },
-        'kafka sink: record does not match its topic schema; not sent',
-      );
-      return undefined;
-    }
+    return {
+      key: e.key === '' ? null : e.key,
+      value: frameValue(schema, e.payload, this.registry ? this.registryIds.get(e.topic) : undefined),
+      headers: messageHeaders(schema, e),
+      timestamp: String(Math.trunc(Number.isFinite(e.timeMs) ? e.timeMs : this.ctx.clock.now())),
+    };
   }
 
   private async connectedProducer(): Promise<Producer> {

@@ -6,9 +6,8 @@
 
 import type { IHeaders } from 'kafkajs';
 import type { OutboxEntry } from '../../pipeline/contracts';
-import { ERROR_CODES, PermanentError } from '../../pipeline/errors';
 import { SINGLE_OBJECT_MARKER } from '../avro/single-object';
-import { invalidPaths, type TopicSchema } from '../avro/schemas';
+import { encodeWith, type TopicSchema } from '../avro/schemas';
 
 export const CONFLUENT_MAGIC = 0;
 
@@ -23,21 +22,23 @@ export const HEADER = {
 } as const;
 
 /**
- * The Avro value of `entry` in the sink's wire format: Confluent when a
- * registry id is given, single-object otherwise. Throws a PermanentError
- * naming the failing field paths (never values) if it does not validate.
+ * The Kafka message value for an already-encoded Avro body: Confluent framing
+ * when a registry id is given, single-object otherwise.
  */
-export function encodeValue(schema: TopicSchema, value: unknown, registryId?: number): Buffer {
-  const paths = invalidPaths(schema.type, value);
-  if (paths.length > 0) {
-    throw new PermanentError(ERROR_CODES.SCHEMA_INCOMPATIBLE, `value does not match ${schema.name} at ${paths.slice(0, 5).join(', ')}`);
-  }
-  const body = schema.type.toBuffer(value);
+export function frameValue(schema: TopicSchema, body: Buffer, registryId?: number): Buffer {
   if (registryId === undefined) return Buffer.concat([SINGLE_OBJECT_MARKER, schema.fingerprint, body]);
   const head = Buffer.alloc(5);
   head.writeUInt8(CONFLUENT_MAGIC, 0);
   head.writeUInt32BE(registryId, 1);
   return Buffer.concat([head, body]);
+}
+
+/**
+ * The Avro value of `value` in the sink's wire format. Throws a PermanentError
+ * naming the failing field paths (never values) if it does not validate.
+ */
+export function encodeValue(schema: TopicSchema, value: unknown, registryId?: number): Buffer {
+  return frameValue(schema, encodeWith(schema, value), registryId);
 }
 
 export function messageHeaders(schema: TopicSchema, entry: OutboxEntry): IHeaders {

@@ -28,11 +28,21 @@ const MAX_PROMPT_COMPARE = 400;
 /** Words compared for edit distance: bounds the O(n·m) work to 1M cells. */
 const MAX_EDIT_WORDS = 1000;
 
-function trigrams(s: string): Set<string> {
+/**
+ * The distinct character trigrams of a prompt's head (lower-cased, runs of
+ * white space as one space, padded), each packed into one number (three
+ * UTF-16 code units, 48 bits, exact in a double), sorted. Numbers rather than
+ * 3-character strings: no allocation per trigram, and intersection is a merge.
+ */
+function trigrams(s: string): Float64Array {
   const t = ` ${s.slice(0, MAX_PROMPT_COMPARE).toLowerCase().replace(/\s+/g, ' ')} `;
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= t.length; i++) out.add(t.slice(i, i + 3));
-  return out;
+  const n = Math.max(0, t.length - 2);
+  const codes = new Float64Array(n);
+  for (let i = 0; i < n; i++) codes[i] = (t.charCodeAt(i) * 65536 + t.charCodeAt(i + 1)) * 65536 + t.charCodeAt(i + 2);
+  codes.sort();
+  let u = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || codes[i] !== codes[i - 1]) codes[u++] = codes[i]!;
+  return codes.subarray(0, u);
 }
 
 /** Jaccard similarity of character trigrams, 0..1: robust to small rewordings. */
@@ -41,8 +51,15 @@ export function similarity(a: string, b: string): number {
   const A = trigrams(a);
   const B = trigrams(b);
   let inter = 0;
-  for (const g of A) if (B.has(g)) inter++;
-  const union = A.size + B.size - inter;
+  for (let i = 0, j = 0; i < A.length && j < B.length; ) {
+    if (A[i] === B[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if (A[i]! < B[j]!) i++;
+    else j++;
+  }
+  const union = A.length + B.length - inter;
   return union === 0 ? 0 : inter / union;
 }
 

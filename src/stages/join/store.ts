@@ -129,7 +129,15 @@ export class StateStore {
 
   async write(batch: Batch): Promise<void> {
     if (batch.length === 0) return;
-    await this.db.batch(batch, { sync: this.options.sync });
+    // The chained form hands each operation straight to the native batch; the
+    // array form clones and re-validates every operation object first (about
+    // a fifth of the store's CPU on the join's batches, see README Performance).
+    const chained = this.db.batch();
+    for (const op of batch) {
+      if (op.type === 'put') chained.put(op.key, op.value);
+      else chained.del(op.key);
+    }
+    await chained.write({ sync: this.options.sync });
   }
 
   /** Keys (and values) in [gte, lt), in order, at most `limit`. */

@@ -13,6 +13,7 @@ import type { AnnotationPriorityReason, TrainingExample } from '../../model/outp
 import type { Topic } from '../../pipeline/contracts';
 import type { OutboxDraft } from '../../pipeline/outbox';
 import { annotationTaskToAvro, labeledRecordToAvro, trainingExampleToAvro } from '../../sinks/avro/convert';
+import { encodeRecord } from '../../sinks/avro/schemas';
 import type { ComponentContext } from '../../telemetry/metrics';
 import { createLabeler } from '../label/factory';
 import type { LabelConfig } from '../label/config';
@@ -62,8 +63,9 @@ export interface Decider {
   stats(): DecideStats;
 }
 
-function draft(topic: Topic, record: LabeledRecord, recordId: string, value: Record<string, unknown>): OutboxDraft {
-  return { topic, key: record.requestId, recordId, value, timeMs: record.emittedMs };
+/** Encoded here, once: a record that does not match its schema throws, and the join dead-letters it. */
+function draft(topic: Topic, record: LabeledRecord, recordId: string, value: unknown): OutboxDraft {
+  return { topic, key: record.requestId, recordId, payload: encodeRecord(topic, value), timeMs: record.emittedMs };
 }
 
 class PlanDecider implements Decider {
@@ -109,7 +111,7 @@ class PlanDecider implements Decider {
       if (!o.keep) return [];
       c.routes.orphaned_feedback.kept++;
       record.sampling = { probability: o.probability, policy: o.policy, routes: ['orphaned_feedback'] };
-      return [draft('orphaned_feedback', record, record.recordId, labeledRecordToAvro(record) as unknown as Record<string, unknown>)];
+      return [draft('orphaned_feedback', record, record.recordId, labeledRecordToAvro(record))];
     }
 
     const routes: string[] = [];
@@ -125,7 +127,7 @@ class PlanDecider implements Decider {
     if (!labeled.keep) return out;
     c.routes.labeled_interactions.kept++;
     record.sampling = { probability: labeled.probability, policy: labeled.policy, routes };
-    out.unshift(draft('labeled_interactions', record, record.recordId, labeledRecordToAvro(record) as unknown as Record<string, unknown>));
+    out.unshift(draft('labeled_interactions', record, record.recordId, labeledRecordToAvro(record)));
     return out;
   }
 
@@ -138,13 +140,13 @@ class PlanDecider implements Decider {
     const g = a.gate.admit(record);
     if (!g.admitted) return;
     const task = buildTask(record, g.reason, d.probability * g.factor, this.labeler.dimensions);
-    const value = annotationTaskToAvro(task) as unknown as Record<string, unknown>;
+    const encoded = draft('annotation_tasks', record, task.taskId, annotationTaskToAvro(task));
     g.commit();
     a.list.credit(d.index);
     this.counts.routes.annotation_tasks.kept++;
     this.counts.priorities[g.reason]++;
     routes.push('annotation_tasks');
-    out.push(draft('annotation_tasks', record, task.taskId, value));
+    out.push(encoded);
   }
 
   private train(record: LabeledRecord, routes: string[], out: OutboxDraft[]): void {
@@ -158,7 +160,7 @@ class PlanDecider implements Decider {
     if (!o.keep) return;
     for (const c of candidates) {
       const example: TrainingExample = { ...c, inclusionProbability: o.probability };
-      out.push(draft('training_examples', record, example.exampleId, trainingExampleToAvro(example) as unknown as Record<string, unknown>));
+      out.push(draft('training_examples', record, example.exampleId, trainingExampleToAvro(example)));
       this.counts.routes.training_examples.kept++;
       this.counts.splits[example.split]++;
     }

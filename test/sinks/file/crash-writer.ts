@@ -9,7 +9,7 @@ import { earlyEntries, lateEntries } from './workload';
 
 async function main(): Promise<void> {
   const dir = process.argv[2]!;
-  const sink = new FileSink(config(dir, { codec: 'deflate', roll_bytes: '32KiB', fsync: true }), context());
+  const sink = new FileSink(config(dir, { codec: 'deflate', roll_bytes: '24KiB', fsync: true }), context());
   await sink.start();
   await sink.write(earlyEntries());
   await sink.flush();

@@ -2,7 +2,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPICS, type OutboxEntry, type Topic } from '../../../src/pipeline/contracts';
+import { TOPICS, type Topic } from '../../../src/pipeline/contracts';
 import { RetryableError } from '../../../src/pipeline/errors';
 import { loadSchemas } from '../../../src/sinks/avro';
 import { FileSink, fileSinkFactory } from '../../../src/sinks/file';
@@ -19,6 +19,7 @@ import {
   readAll,
   removeTempDirs,
   tempDir,
+  type TestEntry,
 } from './helpers';
 
 const schemas = loadSchemas();
@@ -32,7 +33,7 @@ describe('file sink: layout and contents', () => {
     await sink.start();
     assert.equal(sink.ready(), true);
     const hours = [T0 + 5 * 60_000, T0 + HOUR + 1, T0 + 23 * HOUR + 59 * 60_000]; // last one is the next UTC day
-    const entries: OutboxEntry[] = [];
+    const entries: TestEntry[] = [];
     let seq = 1;
     for (const t of hours) for (const topic of TOPICS) entries.push(entry(seq++, topic, t), entry(seq++, topic, t));
     await sink.write(entries.slice(0, 10));
@@ -106,7 +107,7 @@ describe('file sink: rolling', () => {
     assert.ok(finishedBeforeShutdown.length >= 2, 'several files finished by size');
     const lastFinished = Math.max(...finishedBeforeShutdown.map(([, l]) => l));
     assert.equal(sink.durableSeq(), lastFinished, 'durable up to the last finished file; the open one follows');
-    const oneRecord = schemas.labeled_interactions.type.toBuffer(entries[0]!.value).length;
+    const oneRecord = entries[0]!.payload.length;
     for (const p of listFiles(dir).filter((x) => x.endsWith('.avro'))) {
       const size = statSync(join(dir, p)).size;
       // A file closes once it reaches roll_bytes, at the latest when the write batch that crossed it ends:
@@ -222,13 +223,13 @@ describe('file sink: lifecycle, metrics, bad input, failures', () => {
     const ctx = context();
     const sink = new FileSink(config(dir, { codec: 'null' }), ctx);
     await sink.start();
-    const bad = { ...entry(2, 'labeled_interactions', T0), value: { record_id: 'only this' } };
+    const bad = { ...entry(2, 'labeled_interactions', T0), topic: 'no_such_topic' as Topic };
     await sink.write([entry(1, 'dead_letters', T0), bad, entry(3, 'dead_letters', T0)]);
     await sink.shutdown();
     const m = ctx.metrics;
     assert.equal(await m.value('feedback_loop_component_received_items_total', { component: 'file_sink' }), 3);
     assert.equal(await m.value('feedback_loop_component_emitted_items_total', { component: 'file_sink' }), 2);
-    assert.equal(await m.value('feedback_loop_component_errors_total', { component: 'file_sink', reason: 'schema_invalid' }), 1);
+    assert.equal(await m.value('feedback_loop_component_errors_total', { component: 'file_sink', reason: 'unknown_topic' }), 1);
     const bytes = await m.value('feedback_loop_file_sink_written_bytes_total', { topic: 'dead_letters' });
     assert.equal(bytes, statSync(join(dir, listFiles(dir)[0]!)).size);
     assert.equal(await m.value('feedback_loop_file_sink_files_total'), 1);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import * as avro from 'avsc';
 import type { OutboxEntry, Topic } from '../../../src/pipeline/contracts';
-import { annotationTaskToAvro, deadLetterToAvro, labeledRecordToAvro, trainingExampleToAvro } from '../../../src/sinks/avro';
+import { annotationTaskToAvro, deadLetterToAvro, encodeRecord, labeledRecordToAvro, trainingExampleToAvro } from '../../../src/sinks/avro';
 import { fileSinkConfigSchema, type FileSinkConfig } from '../../../src/sinks/file';
 import { FakeClock, Metrics, silentLogger, type ComponentContext } from '../../../src/telemetry';
 import * as fx from '../../fixtures/avro/records';
@@ -52,7 +52,15 @@ export function idOf(topic: Topic, record: Record<string, unknown>): string {
 }
 
 /** An entry of `topic` whose id is `id-<seq>`. `full` picks the fully populated fixture (bigger). */
-export function entry(seq: number, topic: Topic, timeMs: number, full = true): OutboxEntry {
+/** An outbox entry as the decider makes it, with the value its payload encodes, for comparing with what a reader decodes. */
+export type TestEntry = OutboxEntry & { value: Record<string, unknown> };
+
+/** `e` with another value (and the payload that encodes it). */
+export function withValue(e: TestEntry, over: Partial<TestEntry>, value: Record<string, unknown>): TestEntry {
+  return { ...e, ...over, value, payload: encodeRecord(e.topic, value) };
+}
+
+export function entry(seq: number, topic: Topic, timeMs: number, full = true): TestEntry {
   const id = `id-${seq}`;
   let value: Record<string, unknown>;
   switch (topic) {
@@ -75,7 +83,7 @@ export function entry(seq: number, topic: Topic, timeMs: number, full = true): O
       value = labeledRecordToAvro(rec);
     }
   }
-  return { seq, topic, key: `req-${seq}`, recordId: id, value, timeMs };
+  return { seq, topic, key: `req-${seq}`, recordId: id, value, payload: encodeRecord(topic, value), timeMs };
 }
 
 /** `length` characters of deterministic, incompressible text. */

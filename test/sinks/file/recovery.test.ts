@@ -9,23 +9,23 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OutboxEntry } from '../../../src/pipeline/contracts';
 import { FileSink } from '../../../src/sinks/file';
 import { FakeClock } from '../../../src/telemetry';
-import { T0, config, context, idOf, listFiles, partitionDir, rangeOf, readAll, removeTempDirs, tempDir } from './helpers';
+import { T0, config, context, idOf, listFiles, partitionDir, rangeOf, readAll, removeTempDirs, tempDir, withValue, type TestEntry } from './helpers';
 import { crashWorkload, earlyEntries, lateEntries } from './workload';
 
 after(removeTempDirs);
 
-const CRASH_CONFIG = { codec: 'deflate', roll_bytes: '32KiB' };
+// Small enough that the labeled interactions (5..44) finish at least two files before the "crash".
+const CRASH_CONFIG = { codec: 'deflate', roll_bytes: '24KiB' };
 
 /** Every entry is on disk exactly once, in the right partition, field for field. */
-async function assertExactlyOnce(dir: string, entries: OutboxEntry[]): Promise<void> {
+async function assertExactlyOnce(dir: string, entries: TestEntry[]): Promise<void> {
   assert.deepEqual(listFiles(dir).filter((p) => p.endsWith('.tmp')), []);
   const seen = new Map<string, number>();
   const byId = new Map(entries.map((e) => [e.recordId, e]));
   for (const f of await readAll(dir)) {
-    const topic = f.path.split('/')[0] as OutboxEntry['topic'];
+    const topic = f.path.split('/')[0] as TestEntry["topic"];
     const [first, last] = rangeOf(f.path);
     for (const r of f.records) {
       const id = idOf(topic, r);
@@ -54,7 +54,7 @@ async function writeThenCrash(dir: string): Promise<{ crashed: FileSink; durable
   return { crashed, durable: crashed.durableSeq(), finishedAtCrash: listFiles(dir).filter((p) => p.endsWith('.avro')) };
 }
 
-function resend(entries: OutboxEntry[], from: number): OutboxEntry[] {
+function resend(entries: TestEntry[], from: number): TestEntry[] {
   return entries.filter((e) => e.seq >= from);
 }
 
@@ -158,11 +158,11 @@ describe('file sink: exactly-once across crashes', () => {
     await second.start();
     assert.equal(second.durableSeq(), 49);
     await second.write(crashWorkload()); // everything already durable: all skipped
-    await second.write([{ ...crashWorkload()[0]!, seq: 50, recordId: 'id-50', value: { ...crashWorkload()[0]!.value, example_id: 'id-50' } }]);
+    await second.write([withValue(crashWorkload()[0]!, { seq: 50, recordId: 'id-50' }, { ...crashWorkload()[0]!.value, example_id: 'id-50' })]);
     await second.shutdown();
     assert.equal(second.durableSeq(), 50);
     const all = crashWorkload();
-    all.push({ ...all[0]!, seq: 50, recordId: 'id-50', value: { ...all[0]!.value, example_id: 'id-50' } });
+    all.push(withValue(all[0]!, { seq: 50, recordId: 'id-50' }, { ...all[0]!.value, example_id: 'id-50' }));
     await assertExactlyOnce(dir, all);
   });
 });

@@ -3,20 +3,19 @@
 // files hold seqs above the first seq of an open file (the case the skip index
 // exists for).
 
-import type { OutboxEntry } from '../../../src/pipeline/contracts';
-import { HOUR, T0, entry } from './helpers';
+import { HOUR, T0, entry, type TestEntry } from './helpers';
 
 /** seq 1..3 (three topics), meant to be flushed before the rest. */
-export function earlyEntries(): OutboxEntry[] {
+export function earlyEntries(): TestEntry[] {
   return [entry(1, 'training_examples', T0), entry(2, 'annotation_tasks', T0 + HOUR), entry(3, 'dead_letters', T0)];
 }
 
 /**
  * seq 4: a small dead letter whose file stays open; 5..44: big labeled
- * interactions that roll at 32KiB; 45: an annotation task in the next hour;
+ * interactions that roll at 24KiB; 45: an annotation task in the next hour;
  * 46..49: orphans.
  */
-export function lateEntries(): OutboxEntry[] {
+export function lateEntries(): TestEntry[] {
   const out = [entry(4, 'dead_letters', T0, false)];
   for (let seq = 5; seq <= 44; seq++) out.push(entry(seq, 'labeled_interactions', T0));
   out.push(entry(45, 'annotation_tasks', T0 + HOUR));
@@ -24,6 +23,6 @@ export function lateEntries(): OutboxEntry[] {
   return out;
 }
 
-export function crashWorkload(): OutboxEntry[] {
+export function crashWorkload(): TestEntry[] {
   return [...earlyEntries(), ...lateEntries()];
 }

@@ -9,7 +9,7 @@ import * as avro from 'avsc';
 import type { Kafka, ProducerBatch } from 'kafkajs';
 import type { OutboxEntry, Topic } from '../../../src/pipeline/contracts';
 import { ERROR_CODES, RetryableError } from '../../../src/pipeline/errors';
-import { crc64Avro, defaultSchemas, defaultSchemasDir } from '../../../src/sinks/avro';
+import { crc64Avro, defaultSchemas, defaultSchemasDir, encodeRecord } from '../../../src/sinks/avro';
 import { deadLetterToAvro } from '../../../src/sinks/avro/convert';
 import { kafkaSinkConfigSchema } from '../../../src/sinks/kafka/config';
 import { KafkaSink } from '../../../src/sinks/kafka/kafka-sink';
@@ -17,13 +17,13 @@ import { SchemaRegistryClient, type FetchFn } from '../../../src/sinks/kafka/reg
 import { HEADER, encodeValue, parseConfluent } from '../../../src/sinks/kafka/wire';
 import { Metrics, silentLogger, systemClock } from '../../../src/telemetry';
 
-function deadLetter(seq: number, over: Partial<OutboxEntry> = {}): OutboxEntry {
+function deadLetter(seq: number, over: Partial<OutboxEntry> = {}, detail = `bad ${seq}`): OutboxEntry {
   return {
     seq,
     topic: 'dead_letters',
     key: `k${seq}`,
     recordId: `rec-${seq}`,
-    value: deadLetterToAvro({ reason: 'otlp_decode', detail: `bad ${seq}`, component: 'kafka', receivedMs: 1_700_000_000_000 + seq }),
+    payload: encodeRecord('dead_letters', deadLetterToAvro({ reason: 'otlp_decode', detail, component: 'kafka', receivedMs: 1_700_000_000_000 + seq })),
     timeMs: 1_700_000_000_000 + seq,
     ...over,
   };
@@ -131,21 +131,21 @@ describe('kafka sink: durableSeq and failures', () => {
     await s.shutdown();
   });
 
-  it('skips (counts, logs) an entry that does not match its schema without blocking the ones after it', async () => {
+  it('skips (counts, logs) an entry for an unknown topic without blocking the ones after it', async () => {
     const { s, fake, metrics } = await sink();
     await s.start();
-    const bad = deadLetter(2, { value: { reason: 42 } });
+    const bad = deadLetter(2, { topic: 'no_such_topic' as Topic });
     await s.write([deadLetter(1), bad, deadLetter(3)]);
     assert.equal(s.durableSeq(), 3);
     assert.deepEqual(fake.batches[0]!.topicMessages![0]!.messages.map((m) => m.key), ['k1', 'k3']);
-    assert.equal(await metrics.value('feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'schema_invalid' }), 1);
+    assert.equal(await metrics.value('feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'unknown_topic' }), 1);
     await s.shutdown();
   });
 
   it('splits a write into requests of at most max_request_bytes; a failure half-way keeps what was acknowledged', async () => {
     const { s, fake } = await sink({ max_request_bytes: '2KiB' });
     await s.start();
-    const big = (seq: number) => deadLetter(seq, { value: deadLetterToAvro({ reason: 'r', detail: 'x'.repeat(700), component: 'kafka', receivedMs: seq }) });
+    const big = (seq: number) => deadLetter(seq, {}, 'x'.repeat(700));
     await s.write([1, 2, 3, 4, 5].map(big));
     assert.equal(s.durableSeq(), 5);
     assert.ok(fake.batches.length >= 3, `split into ${fake.batches.length} requests`);
@@ -165,7 +165,7 @@ describe('kafka sink: durableSeq and failures', () => {
     const { s, fake, metrics } = await sink();
     await s.start();
     fake.maxValueBytes = 1000;
-    const huge = deadLetter(2, { value: deadLetterToAvro({ reason: 'r', detail: 'x'.repeat(5000), component: 'kafka', receivedMs: 2 }) });
+    const huge = deadLetter(2, {}, 'x'.repeat(5000));
     await s.write([deadLetter(1), huge, deadLetter(3)]);
     assert.equal(s.durableSeq(), 3);
     assert.deepEqual(fake.batches.flatMap((b) => b.topicMessages!.flatMap((t) => t.messages.map((m) => m.key))), ['k1', 'k3']);

@@ -23,3 +23,32 @@ test('similar prompts score high, different ones low', () => {
   assert.ok(similarity('How do I reset my account password?', 'What are your opening hours on Sunday?') < 0.3);
   assert.equal(similarity('', 'x'), 0);
 });
+
+test('similarity on packed trigram codes equals Jaccard over trigram strings', () => {
+  // The definition, written plainly: sets of 3-character strings.
+  const grams = (s: string): Set<string> => {
+    const t = ` ${s.slice(0, 400).toLowerCase().replace(/\s+/g, ' ')} `;
+    const out = new Set<string>();
+    for (let i = 0; i + 3 <= t.length; i++) out.add(t.slice(i, i + 3));
+    return out;
+  };
+  const jaccard = (a: string, b: string): number => {
+    if (!a || !b) return 0;
+    const A = grams(a);
+    const B = grams(b);
+    let inter = 0;
+    for (const g of A) if (B.has(g)) inter++;
+    return inter / (A.size + B.size - inter);
+  };
+  const texts = [
+    'How do I reset my account password?',
+    'how can I reset   my account\tpassword',
+    'Wie setze ich mein Passwort zurück? 🙂 Danke!',
+    'パスワードをリセットするにはどうすればよいですか',
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    'a',
+    'x'.repeat(900) + ' tail that is past the compared head',
+    'Ünïcödé ǅ ﬁ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 surrogate pairs',
+  ];
+  for (const a of texts) for (const b of texts) assert.equal(similarity(a, b), jaccard(a, b), `${a.slice(0, 20)} / ${b.slice(0, 20)}`);
+});

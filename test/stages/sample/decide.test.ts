@@ -4,7 +4,8 @@ import { createDecider, type DeciderConfig } from '../../../src/stages/sample';
 import { createLabeler, labelConfigSchema, type LabelConfigInput } from '../../../src/stages/label';
 import { sampleConfigSchema, type SampleConfigInput } from '../../../src/stages/sample/config';
 import { classify, priorityOf } from '../../../src/stages/sample/annotation';
-import { defaultSchemas, invalidPaths } from '../../../src/sinks/avro';
+import { decodeRecord, defaultSchemas, invalidPaths } from '../../../src/sinks/avro';
+import { plain } from '../../sinks/avro/helpers';
 import { FeedbackLoopError } from '../../../src/pipeline/errors';
 import type { OutboxDraft } from '../../../src/pipeline/outbox';
 import type { LabeledRecord } from '../../../src/model';
@@ -20,8 +21,12 @@ function decider(sample: SampleConfigInput = {}, labelCfg: LabelConfigInput = {}
 const topics = (drafts: OutboxDraft[]): string[] => drafts.map((d) => d.topic);
 const schemas = defaultSchemas();
 
+/** The record a draft's payload encodes. */
+const valueOf = (d: OutboxDraft): Record<string, unknown> => plain(decodeRecord(d.topic, d.payload)) as Record<string, unknown>;
+
+/** Every payload decodes, whole, to a value that validates against its topic's schema. */
 function assertValidAvro(drafts: OutboxDraft[]): void {
-  for (const d of drafts) assert.deepEqual(invalidPaths(schemas[d.topic].type, d.value), [], `${d.topic} value does not match its schema`);
+  for (const d of drafts) assert.deepEqual(invalidPaths(schemas[d.topic].type, valueOf(d)), [], `${d.topic} payload does not decode to a valid record`);
 }
 
 const thumbsDown = (reason?: string) => feedback({ value: 0, reason });
@@ -48,13 +53,13 @@ describe('routing', () => {
     }
     assert.equal(drafts[0]!.recordId, r.recordId);
     assert.deepEqual(r.sampling, { probability: 1, policy: 'all', routes: ['labeled_interactions', 'annotation_tasks', 'training_examples'] });
-    assert.deepEqual((drafts[0]!.value as { sampling: unknown }).sampling, { probability: 1, policy: 'all', routes: ['labeled_interactions', 'annotation_tasks', 'training_examples'] });
-    const task = drafts[1]!.value as { priority_reason: string; inclusion_probability: number; task_id: string; questions: Array<{ dimension: string }> };
+    assert.deepEqual((valueOf(drafts[0]!) as { sampling: unknown }).sampling, { probability: 1, policy: 'all', routes: ['labeled_interactions', 'annotation_tasks', 'training_examples'] });
+    const task = valueOf(drafts[1]!) as { priority_reason: string; inclusion_probability: number; task_id: string; questions: Array<{ dimension: string }> };
     assert.equal(task.priority_reason, 'negative_with_reason');
     assert.equal(task.inclusion_probability, 1);
     assert.equal(task.task_id, drafts[1]!.recordId);
     assert.ok(task.questions.some((q) => q.dimension === 'factual_accuracy'));
-    assert.equal((drafts[2]!.value as { kind: string }).kind, 'preference');
+    assert.equal((valueOf(drafts[2]!) as { kind: string }).kind, 'preference');
     assertValidAvro(drafts);
   });
 
@@ -62,7 +67,7 @@ describe('routing', () => {
     const { d } = decider();
     const drafts = d.decide(negative({ final: false, closeReason: 'eager_feedback' }));
     assert.deepEqual(topics(drafts), ['labeled_interactions']);
-    assert.deepEqual((drafts[0]!.value as { sampling: { routes: string[] } }).sampling.routes, ['labeled_interactions']);
+    assert.deepEqual((valueOf(drafts[0]!) as { sampling: { routes: string[] } }).sampling.routes, ['labeled_interactions']);
     assert.equal(d.stats().routes.annotation_tasks.offered, 0);
     assert.equal(d.stats().routes.training_examples.offered, 0);
   });
@@ -82,7 +87,7 @@ describe('routing', () => {
     const r = record(interaction({ requestId: 'up-1' }), [feedback({ value: 1 })]);
     const drafts = d.decide(r);
     assert.deepEqual(topics(drafts), ['labeled_interactions', 'training_examples']);
-    assert.equal((drafts[1]!.value as { kind: string }).kind, 'sft');
+    assert.equal((valueOf(drafts[1]!) as { kind: string }).kind, 'sft');
     assertValidAvro(drafts);
   });
 
@@ -192,7 +197,7 @@ describe('annotation queue', () => {
     const task = d2.decide(negative()).find((x) => x.topic === 'annotation_tasks');
     assert.ok(task);
     // One of the two earlier negatives was admitted.
-    assert.equal((task.value as { inclusion_probability: number }).inclusion_probability, 1 / 2);
+    assert.equal((valueOf(task) as { inclusion_probability: number }).inclusion_probability, 1 / 2);
   });
 
   test('stratified quotas: a busy model cannot fill the queue', () => {
@@ -236,7 +241,7 @@ describe('training route', () => {
       const ex = d.decide(negative()).find((x) => x.topic === 'training_examples');
       if (!ex) continue;
       kept++;
-      assert.equal((ex.value as { inclusion_probability: number }).inclusion_probability, 0.5);
+      assert.equal((valueOf(ex) as { inclusion_probability: number }).inclusion_probability, 0.5);
     }
     assert.ok(kept > 25 && kept < 75);
     assert.equal(d.stats().routes.training_examples.offered, 100, 'every negative with a correction is eligible');

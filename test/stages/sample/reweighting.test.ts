@@ -21,6 +21,7 @@ import type { LabeledRecord } from '../../../src/model';
 import { feedback, interaction } from '../../helpers/events';
 import { record } from '../label/record';
 import { testContext } from './helpers';
+import { decodeRecord } from '../../../src/sinks/avro';
 
 const N = 20_000;
 const TRUE_RATE = 0.12;
@@ -94,7 +95,7 @@ function run(stream: Stream, sample: SampleConfigInput, topic: 'labeled_interact
     const copy: LabeledRecord = { ...r, labels: [] };
     for (const draft of d.decide(copy)) {
       if (draft.topic !== topic) continue;
-      const v = draft.value as { sampling?: { probability: number }; inclusion_probability?: number; labels: Array<{ dimension: string; value: boolean | null; source: string }> };
+      const v = decodeRecord(draft.topic, draft.payload) as { sampling?: { probability: number }; inclusion_probability?: number; labels: Array<{ dimension: string; value: boolean | null; source: string }> };
       const p = topic === 'labeled_interactions' ? v.sampling!.probability : v.inclusion_probability!;
       assert.ok(p > 0 && p <= 1, `probability ${p}`);
       kept.push({ neg: isNegative(v.labels.map((l) => ({ ...l, value: l.value ?? undefined }))), p });
