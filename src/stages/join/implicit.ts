@@ -34,7 +34,7 @@ const MAX_EDIT_WORDS = 1000;
  * UTF-16 code units, 48 bits, exact in a double), sorted. Numbers rather than
  * 3-character strings: no allocation per trigram, and intersection is a merge.
  */
-function trigrams(s: string): Float64Array {
+export function promptTrigrams(s: string): Float64Array {
   const t = ` ${s.slice(0, MAX_PROMPT_COMPARE).toLowerCase().replace(/\s+/g, ' ')} `;
   const n = Math.max(0, t.length - 2);
   const codes = new Float64Array(n);
@@ -48,8 +48,12 @@ function trigrams(s: string): Float64Array {
 /** Jaccard similarity of character trigrams, 0..1: robust to small rewordings. */
 export function similarity(a: string, b: string): number {
   if (!a || !b) return 0;
-  const A = trigrams(a);
-  const B = trigrams(b);
+  return jaccard(promptTrigrams(a), promptTrigrams(b));
+}
+
+/** Jaccard similarity of two sorted, distinct trigram code arrays (promptTrigrams). */
+export function jaccard(A: Float64Array, B: Float64Array): number {
+  if (A.length === 0 || B.length === 0) return 0;
   let inter = 0;
   for (let i = 0, j = 0; i < A.length && j < B.length; ) {
     if (A[i] === B[j]) {

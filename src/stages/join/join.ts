@@ -21,8 +21,9 @@ import {
   lastUserText,
   normalizedEditDistance,
   outputText,
+  jaccard,
+  promptTrigrams,
   sessionEntry,
-  similarity,
   TERMINAL_KINDS,
   type SessionEntry,
 } from './implicit';
@@ -51,6 +52,8 @@ const OPEN_KEY = KEY.meta('open_windows');
 export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
 
 const EMPTY = Buffer.alloc(0);
+/** Prompts whose trigram codes stay cached (one typed array each, a few KiB at most). */
+const GRAM_CACHE = 4096;
 const LATE_ORPHAN_REASON = 'late: the window for this request id had already closed';
 const ORPHAN_REASON = 'interaction not received within the join window';
 
@@ -67,6 +70,12 @@ export class JoinStage {
   private openWindows = 0;
   private pending: Array<{ items: RedactedEvent[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private groupScheduled = false;
+  /**
+   * Trigram sets of the latest prompts (already redacted), by request id, so a
+   * session's next interaction compares against a set made once. Bounded; a
+   * miss recomputes from the session entry.
+   */
+  private readonly grams = new Map<string, Float64Array>();
 
   constructor(
     private readonly config: JoinConfig,
@@ -335,11 +344,14 @@ export class JoinStage {
     if (!i.sessionId || !this.config.implicit.enabled) return;
     const prev = sessions.get(i.sessionId);
     const entry = sessionEntry(i);
+    const grams = promptTrigrams(entry.prompt);
+    this.grams.set(i.requestId, grams);
+    if (this.grams.size > GRAM_CACHE) this.grams.delete(this.grams.keys().next().value!);
     if (prev && prev.requestId !== i.requestId) {
       const gap = i.startTimeMs - prev.timeMs;
       const prevWindow = windows.get(prev.requestId);
       if (gap >= 0 && gap <= this.config.implicit.retry_window && prevWindow) {
-        const sim = similarity(prev.prompt, entry.prompt);
+        const sim = prev.prompt && entry.prompt ? jaccard(this.grams.get(prev.requestId) ?? promptTrigrams(prev.prompt), grams) : 0;
         const retry = sim >= this.config.implicit.retry_similarity;
         const signal = retry
           ? implicitSignal(prev.requestId, 'retry', 'reformulation', sim, i.startTimeMs, i.requestId)
