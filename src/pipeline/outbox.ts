@@ -2,6 +2,8 @@ import type { ComponentContext } from '../telemetry/metrics';
 import type { OutboxEntry, Sink } from './contracts';
 import { KEY, decode, encode, parseOutboxKey, type Batch, type StateStore } from '../stages/join/store';
 import { errorMessage } from './errors';
+import { deadLetterDraft } from './decide';
+import { encodeRecord } from '../sinks/avro/schemas';
 
 // The transactional outbox between the join and the sink. A closing window's
 // deletion and the records it emits are written in the same store batch; the
@@ -11,6 +13,30 @@ import { errorMessage } from './errors';
 // ranges), so every record lands exactly once.
 
 export type OutboxDraft = Omit<OutboxEntry, 'seq'>;
+
+/** An entry as stored: versions before 0.2 kept the record as an object (`value`), not yet encoded. */
+type StoredEntry = OutboxEntry | (Omit<OutboxEntry, 'payload'> & { value: unknown; payload?: undefined });
+
+/**
+ * Entries written by an older version (the record as an object) are encoded
+ * when they are drained, so an upgrade with a non-empty outbox loses nothing.
+ * One that no longer matches its schema becomes a dead letter of its own kind.
+ */
+export function upgrade(e: StoredEntry): OutboxEntry {
+  if (e.payload !== undefined) return e;
+  const { value, ...rest } = e;
+  try {
+    return { ...rest, payload: encodeRecord(e.topic, value) };
+  } catch (err) {
+    const dl = deadLetterDraft({
+      reason: 'outbox_upgrade_failed',
+      detail: `record ${e.recordId} (${e.topic}) written by an older version does not match the current schema: ${errorMessage(err).slice(0, 300)}`,
+      component: 'outbox',
+      receivedMs: e.timeMs,
+    });
+    return { ...dl, seq: e.seq };
+  }
+}
 
 export interface OutboxOptions {
   /** Entries handed to the sink per write. */
@@ -118,7 +144,7 @@ export class Outbox {
     for (;;) {
       const rows = await this.store.range(KEY.outbox(this.handedSeq + 1), OUTBOX_END, this.options.chunk);
       if (rows.length === 0) break;
-      const entries = rows.map(([, v]) => decode<OutboxEntry>(v));
+      const entries = rows.map(([, v]) => upgrade(decode<StoredEntry>(v)));
       this.counters.received(entries.length);
       await this.sink.write(entries);
       this.handedSeq = entries[entries.length - 1]!.seq;

@@ -26,32 +26,47 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** FNV-1a over UTF-16 code units from a given offset basis, finished with murmur3's mixer so every bit depends on every input bit. */
-function hash32(s: string, basis: number): number {
-  let h = basis;
+/** FNV-1a over the UTF-16 code units of `s`, continuing from state `h` (not yet mixed). */
+function fnv(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return fmix32(h);
+  return h;
 }
+
+const BASIS_HI = 0x811c9dc5;
+const BASIS_LO = 0x050c5d1f;
+const SPACE = 0x20;
 
 /** The fingerprint of a text, or undefined when it has no words. */
 export function simhash(text: string): Fingerprint | undefined {
   const words = text.slice(0, MAX_CHARS).toLowerCase().match(WORD);
   if (!words || words.length === 0) return undefined;
   const sums = new Int32Array(64);
-  const add = (feature: string): void => {
-    const hi = hash32(feature, 0x811c9dc5);
-    const lo = hash32(feature, 0x050c5d1f);
+  const add = (hi: number, lo: number): void => {
     for (let b = 0; b < 32; b++) {
       sums[b] += (hi >>> b) & 1 ? 1 : -1;
       sums[32 + b] += (lo >>> b) & 1 ? 1 : -1;
     }
   };
+  // Features: every word, and every pair "previous word" + " " + word. FNV is
+  // a left fold, so a pair's hash continues from the previous word's state:
+  // the same value as hashing the joined string, without building it.
+  let prevHi = 0;
+  let prevLo = 0;
   for (let i = 0; i < words.length; i++) {
-    add(words[i]!);
-    if (i > 0) add(`${words[i - 1]} ${words[i]}`);
+    const w = words[i]!;
+    const hi = fnv(BASIS_HI, w);
+    const lo = fnv(BASIS_LO, w);
+    add(fmix32(hi), fmix32(lo));
+    if (i > 0) {
+      const pairHi = fnv(Math.imul(prevHi ^ SPACE, 0x01000193), w);
+      const pairLo = fnv(Math.imul(prevLo ^ SPACE, 0x01000193), w);
+      add(fmix32(pairHi), fmix32(pairLo));
+    }
+    prevHi = hi;
+    prevLo = lo;
   }
   let hi = 0;
   let lo = 0;

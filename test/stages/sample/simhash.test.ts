@@ -46,3 +46,51 @@ describe('NearDuplicateFilter', () => {
     assert.equal(f.isDuplicate(x), false);
   });
 });
+
+test('fingerprints equal the definition: word and joined word-pair features hashed as strings', () => {
+  // The definition, written plainly: each feature is a string, hashed whole.
+  const fmix = (h: number): number => {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  };
+  const hash = (s: string, basis: number): number => {
+    let h = basis;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    return fmix(h);
+  };
+  const reference = (text: string): { hi: number; lo: number } | undefined => {
+    const words = text.slice(0, 8000).toLowerCase().match(/[\p{L}\p{N}]+/gu);
+    if (!words) return undefined;
+    const sums = new Array<number>(64).fill(0);
+    const features = words.flatMap((w, i) => (i > 0 ? [w, `${words[i - 1]} ${w}`] : [w]));
+    for (const f of features) {
+      const hi = hash(f, 0x811c9dc5);
+      const lo = hash(f, 0x050c5d1f);
+      for (let b = 0; b < 32; b++) {
+        sums[b] += (hi >>> b) & 1 ? 1 : -1;
+        sums[32 + b] += (lo >>> b) & 1 ? 1 : -1;
+      }
+    }
+    let hi = 0;
+    let lo = 0;
+    for (let b = 0; b < 32; b++) {
+      if (sums[b]! > 0) hi |= 1 << b;
+      if (sums[32 + b]! > 0) lo |= 1 << b;
+    }
+    return { hi: hi >>> 0, lo: lo >>> 0 };
+  };
+  const texts = [
+    'How do I reset my account password?',
+    'Wie setze ich mein Passwort zurück? Danke 2x!',
+    'パスワード リセット 方法',
+    'one',
+    '!!! ???',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words and ǅ ligatures',
+    'lorem ipsum '.repeat(900),
+  ];
+  for (const t of texts) assert.deepEqual(simhash(t), reference(t), t.slice(0, 30));
+});
