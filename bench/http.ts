@@ -1,5 +1,10 @@
-// OTLP/HTTP → file sink, end to end, against the real service process:
-//  1. sustained: closed-loop load at fixed concurrency for a fixed time → spans/s
+// OTLP/HTTP → file sink, end to end, against the real service process, in
+// steady state: the join window is 2 s, so windows close, records are labeled,
+// encoded and written to files while the load runs (not after it).
+//  1. sustained: closed-loop load at fixed concurrency until the workload is
+//     sent → spans/s acknowledged, with earlier windows closing meanwhile;
+//     then the time until every window has closed and its records are with
+//     the file sink
 //  2. latency: open-loop load at half that rate → ack latency p50/p99
 // The load generator replays pre-encoded protobuf requests over keep-alive
 // connections, so it costs little CPU next to the service.
@@ -48,8 +53,9 @@ export async function run(options: { seconds: number; interactions: number; out?
   for (const b of encodeLogs(wl.logs, 'protobuf', perRequest)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
   const svc = await startService(
-    `join:\n  window: 30s\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
-    { dir, logLevel: 'warn' },
+    `join:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
+    // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service under this load.
+    { dir, logLevel: 'warn', nodeArgs: process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean) },
   );
   const url = new URL(svc.otlpUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -81,6 +87,15 @@ export async function run(options: { seconds: number; interactions: number; out?
     );
     const sustainedS = (performance.now() - t0) / 1000;
     const sustained = spansAcked / sustainedS;
+    // Until the last window has closed and its records are with the sink.
+    let drained: string;
+    for (;;) {
+      drained = await scrape(svc.adminUrl);
+      if (metricValue(drained, 'feedback_loop_join_open_windows') === 0 && metricValue(drained, 'feedback_loop_outbox_backlog_records') === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const endToEndS = (performance.now() - t0) / 1000;
+    const recordsToSink = metricValue(drained, 'feedback_loop_component_emitted_items_total', { component: 'file_sink' });
 
     // 2. Ack latency at half that rate, open loop (requests start on schedule whether or not earlier ones finished).
     const spansPerBody = perRequest;
@@ -101,10 +116,13 @@ export async function run(options: { seconds: number; interactions: number; out?
     }
     await Promise.all(inflight);
     latencies.sort((a, b) => a - b);
-    const metrics = await scrape(svc.adminUrl);
     const figures = {
       sustained_spans_per_s: Math.round(sustained),
       sustained_seconds: Math.round(sustainedS * 10) / 10,
+      // Windows close 2 s after their last event: the tail is that window plus the close work still queued.
+      join_window_s: 2,
+      seconds_from_last_ack_to_all_records: Math.round((endToEndS - sustainedS) * 10) / 10,
+      records_to_file_sink: recordsToSink,
       requests_retried_503_429: rejected,
       latency_at_rate_spans_per_s: Math.round(targetReqPerS * spansPerBody),
       ack_latency_ms: {
@@ -113,7 +131,6 @@ export async function run(options: { seconds: number; interactions: number; out?
         max: Math.round(latencies[latencies.length - 1]! * 10) / 10,
       },
       spans_per_request: perRequest,
-      open_windows_at_end: metricValue(metrics, 'feedback_loop_join_open_windows'),
       service_peak_rss_mib: Math.round(peakRss),
     };
     report('http-file', figures, { dir: options.out, quiet: options.quiet });

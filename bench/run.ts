@@ -30,9 +30,6 @@ const BENCHES: Bench[] = [
   { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '5000'], infra: true },
 ];
 
-/** What `npm start` passes to node; see README, Operations. */
-const SERVICE_NODE_OPTIONS = '--max-semi-space-size=32';
-
 function hasTaskset(): boolean {
   return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 }
@@ -51,10 +48,7 @@ function main(): number {
     const cmd = b.oneCore && pin && !smoke ? 'taskset' : process.execPath;
     const cmdArgs = cmd === 'taskset' ? ['-c', '0', process.execPath, ...args] : args;
     process.stdout.write(`\n### ${b.name}${cmd === 'taskset' ? ' (pinned to one core)' : ''}\n`);
-    // Every process a benchmark starts (the service included) runs with the
-    // young-generation size the README recommends for production (Operations, Node.js flags).
-    const env = { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${SERVICE_NODE_OPTIONS}`.trim() };
-    const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', env });
+    const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
     if (r.status !== 0) {
       failed++;
       process.stderr.write(`benchmark ${b.name} failed (exit ${r.status ?? r.signal})\n`);

@@ -4,6 +4,7 @@ import { KEY, decode, encode, parseOutboxKey, type Batch, type StateStore } from
 import { errorMessage } from './errors';
 import { deadLetterDraft } from './decide';
 import { encodeRecord } from '../sinks/avro/schemas';
+import { decodeEntry, encodeEntry, isFramedEntry } from './outbox-codec';
 
 // The transactional outbox between the join and the sink. A closing window's
 // deletion and the records it emits are written in the same store batch; the
@@ -14,7 +15,7 @@ import { encodeRecord } from '../sinks/avro/schemas';
 
 export type OutboxDraft = Omit<OutboxEntry, 'seq'>;
 
-/** An entry as stored: versions before 0.2 kept the record as an object (`value`), not yet encoded. */
+/** A V8-serialized entry from an older version: with `payload`, or (before encode-once) the record as an object under `value`. */
 type StoredEntry = OutboxEntry | (Omit<OutboxEntry, 'payload'> & { value: unknown; payload?: undefined });
 
 /**
@@ -84,7 +85,7 @@ export class Outbox {
   stage(drafts: OutboxDraft[], batch: Batch): OutboxEntry[] {
     if (drafts.length === 0) return [];
     const entries = drafts.map((d) => ({ ...d, seq: this.nextSeq++ }));
-    for (const e of entries) batch.push({ type: 'put', key: KEY.outbox(e.seq), value: encode(e) });
+    for (const e of entries) batch.push({ type: 'put', key: KEY.outbox(e.seq), value: encodeEntry(e) });
     batch.push({ type: 'put', key: SEQ_KEY, value: encode(this.nextSeq - 1) });
     return entries;
   }
@@ -144,7 +145,7 @@ export class Outbox {
     for (;;) {
       const rows = await this.store.range(KEY.outbox(this.handedSeq + 1), OUTBOX_END, this.options.chunk);
       if (rows.length === 0) break;
-      const entries = rows.map(([, v]) => upgrade(decode<StoredEntry>(v)));
+      const entries = rows.map(([, v]) => (isFramedEntry(v) ? decodeEntry(v) : upgrade(decode<StoredEntry>(v))));
       this.counters.received(entries.length);
       await this.sink.write(entries);
       this.handedSeq = entries[entries.length - 1]!.seq;

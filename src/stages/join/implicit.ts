@@ -31,18 +31,21 @@ const MAX_EDIT_WORDS = 1000;
 /**
  * The distinct character trigrams of a prompt's head (lower-cased, runs of
  * white space as one space, padded), each packed into one number (three
- * UTF-16 code units, 48 bits, exact in a double), sorted. Numbers rather than
- * 3-character strings: no allocation per trigram, and intersection is a merge.
+ * UTF-16 code units, 48 bits, exact in a double), in first-seen order.
+ * Numbers rather than 3-character strings: no allocation per trigram, and
+ * nothing for the garbage collector to trace when a session's set is cached.
  */
 export function promptTrigrams(s: string): Float64Array {
   const t = ` ${s.slice(0, MAX_PROMPT_COMPARE).toLowerCase().replace(/\s+/g, ' ')} `;
   const n = Math.max(0, t.length - 2);
-  const codes = new Float64Array(n);
-  for (let i = 0; i < n; i++) codes[i] = (t.charCodeAt(i) * 65536 + t.charCodeAt(i + 1)) * 65536 + t.charCodeAt(i + 2);
-  codes.sort();
+  const out = new Float64Array(n);
+  const table = emptyTable(n);
   let u = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || codes[i] !== codes[i - 1]) codes[u++] = codes[i]!;
-  return codes.subarray(0, u);
+  for (let i = 0; i < n; i++) {
+    const code = (t.charCodeAt(i) * 65536 + t.charCodeAt(i + 1)) * 65536 + t.charCodeAt(i + 2);
+    if (insert(table, code)) out[u++] = code;
+  }
+  return out.subarray(0, u);
 }
 
 /** Jaccard similarity of character trigrams, 0..1: robust to small rewordings. */
@@ -51,20 +54,55 @@ export function similarity(a: string, b: string): number {
   return jaccard(promptTrigrams(a), promptTrigrams(b));
 }
 
-/** Jaccard similarity of two sorted, distinct trigram code arrays (promptTrigrams). */
+/** Jaccard similarity of two distinct-trigram arrays (promptTrigrams). */
 export function jaccard(A: Float64Array, B: Float64Array): number {
   if (A.length === 0 || B.length === 0) return 0;
+  const table = emptyTable(B.length);
+  for (let j = 0; j < B.length; j++) insert(table, B[j]!);
   let inter = 0;
-  for (let i = 0, j = 0; i < A.length && j < B.length; ) {
-    if (A[i] === B[j]) {
-      inter++;
-      i++;
-      j++;
-    } else if (A[i]! < B[j]!) i++;
-    else j++;
-  }
+  for (let i = 0; i < A.length; i++) if (contains(table, A[i]!)) inter++;
   const union = A.length + B.length - inter;
   return union === 0 ? 0 : inter / union;
+}
+
+// An open-addressing set of trigram codes, reused between calls (one thread,
+// no re-entrancy): a power-of-two table at most half full, -1 for empty.
+let scratch = new Float64Array(2048);
+
+function emptyTable(entries: number): Float64Array {
+  let size = scratch.length;
+  while (size < entries * 2) size *= 2;
+  if (size !== scratch.length) scratch = new Float64Array(size);
+  scratch.fill(-1);
+  return scratch;
+}
+
+function slot(table: Float64Array, code: number): number {
+  const lo = code >>> 0; // low 32 bits (exact: codes are integers below 2^48)
+  const hi = (code / 4294967296) | 0;
+  return (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0) & (table.length - 1);
+}
+
+/** Adds `code`; false if it was there already. */
+function insert(table: Float64Array, code: number): boolean {
+  const mask = table.length - 1;
+  for (let h = slot(table, code); ; h = (h + 1) & mask) {
+    const v = table[h]!;
+    if (v === -1) {
+      table[h] = code;
+      return true;
+    }
+    if (v === code) return false;
+  }
+}
+
+function contains(table: Float64Array, code: number): boolean {
+  const mask = table.length - 1;
+  for (let h = slot(table, code); ; h = (h + 1) & mask) {
+    const v = table[h]!;
+    if (v === -1) return false;
+    if (v === code) return true;
+  }
 }
 
 /**

@@ -24,7 +24,7 @@ test('similar prompts score high, different ones low', () => {
   assert.equal(similarity('', 'x'), 0);
 });
 
-test('similarity on packed trigram codes equals Jaccard over trigram strings', () => {
+test('similarity on packed trigram codes (hashed sets) equals Jaccard over trigram strings', () => {
   // The definition, written plainly: sets of 3-character strings.
   const grams = (s: string): Set<string> => {
     const t = ` ${s.slice(0, 400).toLowerCase().replace(/\s+/g, ' ')} `;
