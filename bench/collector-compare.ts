@@ -11,19 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { encodeTraces, generate } from './workload';
-import { arg, report } from './report';
+import { arg, report, cpuSeconds } from './report';
 import { startKafka, startCollector } from '../test/infra';
 import { freePort, post, startService } from '../test/helpers/service-process';
 import { metricValue, waitForMetrics } from '../test/helpers/metrics-scrape';
 import { decodeTracesProto } from '../src/otlp';
-
-const TICKS_PER_S = 100; // USER_HZ on Linux
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S; // utime, stime
-}
 
 // The same entity patterns our detectors find, as RE2 regexes for the
 // collector's redaction processor (no checksums there: it cannot run Luhn or mod-97).
@@ -160,7 +152,8 @@ export async function run(options: { interactions: number; out?: string; quiet?:
     // 2. This service, with the Kafka sink, the join closing each window 1 s after its last event.
     const svc = await startService(
       `join:\n  window: 1s\n  sweep_interval: 100ms\n  mode: final\nsinks:\n  file:\n    enabled: false\n  kafka:\n    enabled: true\n    brokers: [${kafka.brokers.join(', ')}]\n`,
-      { dir, logLevel: 'warn' },
+      // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service here too.
+      { dir, logLevel: 'warn', nodeArgs: process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean) },
     );
     let ourCpu: number;
     let ourWall: number;

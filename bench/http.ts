@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeLogs, encodeTraces, generate } from './workload';
-import { arg, percentile, report } from './report';
+import { arg, cpuSeconds, percentile, report } from './report';
 import { startService } from '../test/helpers/service-process';
 import { metricValue, scrape } from '../test/helpers/metrics-scrape';
 
@@ -70,6 +70,7 @@ export async function run(options: { seconds: number; interactions: number; out?
     let spansAcked = 0;
     let rejected = 0;
     const deadline = Date.now() + options.seconds * 1000;
+    const cpu0 = cpuSeconds(svc.child.pid!);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -87,6 +88,7 @@ export async function run(options: { seconds: number; interactions: number; out?
     );
     const sustainedS = (performance.now() - t0) / 1000;
     const sustained = spansAcked / sustainedS;
+    const serviceCpu = cpuSeconds(svc.child.pid!) - cpu0;
     // Until the last window has closed and its records are with the sink.
     let drained: string;
     for (;;) {
@@ -119,6 +121,8 @@ export async function run(options: { seconds: number; interactions: number; out?
     const figures = {
       sustained_spans_per_s: Math.round(sustained),
       sustained_seconds: Math.round(sustainedS * 10) / 10,
+      // All the service's threads (event loop, LevelDB, zlib), over the sustained phase.
+      service_cpu_cores_while_sustained: Math.round((serviceCpu / sustainedS) * 100) / 100,
       // Windows close 2 s after their last event: the tail is that window plus the close work still queued.
       join_window_s: 2,
       seconds_from_last_ack_to_all_records: Math.round((endToEndS - sustainedS) * 10) / 10,
