@@ -31,7 +31,12 @@ function rows(): string[] {
   if (r) row('redaction, one core', '(reported)', `${n(r.mbPerSecondCpu)} MB/s of message text per CPU-second; p50 ${r.latencyUs?.p50} µs, p99 ${r.latencyUs?.p99} µs per ~${n(r.avgTextBytesPerEvent)} B event`, undefined);
   const h = load('http-file')?.figures;
   if (h) {
-    row('OTLP/HTTP → files, sustained', '≥ 15,000 spans/s', `${n(h.sustained_spans_per_s)} spans/s`, h.sustained_spans_per_s >= 15000);
+    row(
+      'OTLP/HTTP → files, sustained (2 s windows closing and writing files during the load)',
+      '≥ 15,000 spans/s',
+      `${n(h.sustained_spans_per_s)} spans/s using ${h.service_cpu_cores_while_sustained} cores; every record with the sink ${h.seconds_from_last_ack_to_all_records} s after the last ack`,
+      h.sustained_spans_per_s >= 15000,
+    );
     row(`ack latency p99 at half that rate (${n(h.latency_at_rate_spans_per_s)} spans/s)`, '< 50 ms', `p50 ${h.ack_latency_ms.p50} ms, p99 ${h.ack_latency_ms.p99} ms`, h.ack_latency_ms.p99 < 50);
   }
   const k = load('kafka')?.figures;
