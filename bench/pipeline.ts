@@ -15,6 +15,7 @@ import { StateStore } from '../src/stages/join/store';
 import { JoinStage, type Decide, type RedactedEvent } from '../src/stages/join/join';
 import { joinConfigSchema } from '../src/stages/join/config';
 import { Outbox } from '../src/pipeline/outbox';
+import type { OutboxEntry } from '../src/pipeline/contracts';
 import { fileSinkFactory } from '../src/sinks/file';
 import { fileSinkConfigSchema } from '../src/sinks/file/config';
 import { FakeClock, Metrics, silentLogger } from '../src/telemetry';
@@ -27,6 +28,8 @@ export interface PipelineBenchOptions {
   out?: string;
   quiet?: boolean;
   seed?: number;
+  /** Sees every batch of entries on its way to the file sink (other benchmarks reuse the run's records). */
+  sinkTap?: (entries: OutboxEntry[]) => void;
 }
 
 export async function run(options: PipelineBenchOptions): Promise<Record<string, unknown>> {
@@ -45,6 +48,14 @@ export async function run(options: PipelineBenchOptions): Promise<Record<string,
   const store = new StateStore(join(dir, 'state'), { sync: false });
   await store.open();
   const sink = fileSinkFactory.create(fileSinkConfigSchema.parse({ directory: join(dir, 'out'), roll_interval: '1h' }), ctx);
+  const tap = options.sinkTap;
+  if (tap) {
+    const write = sink.write.bind(sink);
+    sink.write = (entries: OutboxEntry[]) => {
+      tap(entries);
+      return write(entries);
+    };
+  }
   await sink.start();
   const outbox = new Outbox(store, sink, ctx, { chunk: 1000, maxBacklog: 1e9 });
   await outbox.init();

@@ -39,6 +39,11 @@ function rows(): string[] {
     );
     row(`ack latency p99 at half that rate (${n(h.latency_at_rate_spans_per_s)} spans/s)`, '< 50 ms', `p50 ${h.ack_latency_ms.p50} ms, p99 ${h.ack_latency_ms.p99} ms`, h.ack_latency_ms.p99 < 50);
   }
+  const z = load('deflate')?.figures;
+  if (z) {
+    const lv = (l: string) => `level ${l.slice(6)}: ${Math.round(z[l].ratio * 1000) / 10}% of the Avro bytes, ${z[l].cpu_ms_per_mib} ms CPU per MiB`;
+    row('file sink deflate, one core, 64 KiB blocks of the pipeline\'s records', '(reported)', ['level_1', 'level_6', 'level_9'].map(lv).join('; '), undefined);
+  }
   const k = load('kafka')?.figures;
   if (k) {
     row('Kafka → Kafka, sustained (backlog drain)', '≥ 15,000 spans/s', `${n(k.sustained.spans_per_s)} spans/s, lag at end ${k.sustained.consumer_lag_at_end}`, k.sustained.spans_per_s >= 15000);
