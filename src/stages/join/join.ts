@@ -1,10 +1,12 @@
 import type { ComponentContext } from '../../telemetry/metrics';
-import type { FeedbackSignal, Interaction, LabeledRecord, PipelineEvent, RedactionSummary, SpanRef } from '../../model';
+import type { FeedbackSignal, Interaction, LabeledRecord, PipelineEvent, RedactionSummary } from '../../model';
 import type { Outbox, OutboxDraft } from '../../pipeline/outbox';
 import type { JoinConfig } from './config';
 import { errorMessage } from '../../pipeline/errors';
 import { deadLetterDraft } from '../../pipeline/decide';
-import { KEY, encode, parseIndexKey, type Batch, type StateStore } from './store';
+import { KEY, encode, type Batch, type StateStore } from './store';
+import { WindowCloser } from './close';
+import { joinMetrics, type JoinMetrics } from './metrics';
 import {
   absorb,
   addFeedback,
@@ -13,20 +15,16 @@ import {
   mergeRedaction,
   newWindow,
   toRecord,
+  isTombstone,
+  spanKey,
   EXPLICIT_SOURCES,
+  type Stored,
+  type Tombstone,
   type WindowState,
 } from './window';
-import {
-  implicitSignal,
-  lastUserText,
-  normalizedEditDistance,
-  outputText,
-  jaccard,
-  promptTrigrams,
-  sessionEntry,
-  TERMINAL_KINDS,
-  type SessionEntry,
-} from './implicit';
+import { implicitSignal, jaccard, promptTrigrams, sessionEntry, type SessionEntry } from './implicit';
+
+export { spanKey } from './window';
 
 /** An event after redaction, with what redaction found in it. */
 export interface RedactedEvent {
@@ -37,25 +35,13 @@ export interface RedactedEvent {
 /** Label, sample and route a record: what to write, to which topics. */
 export type Decide = (record: LabeledRecord) => OutboxDraft[];
 
-/** What stays under a window's key after it closed, until late_retention passes. */
-interface Tombstone {
-  closed: true;
-  version: number;
-  spanKey?: string;
-  closedMs: number;
-}
-
-type Stored = WindowState | Tombstone;
-const isTombstone = (v: Stored | undefined): v is Tombstone => (v as Tombstone | undefined)?.closed === true;
 const OPEN_KEY = KEY.meta('open_windows');
 
-export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
 
 const EMPTY = Buffer.alloc(0);
 /** Prompts whose trigram codes stay cached (one typed array each, a few KiB at most). */
 const GRAM_CACHE = 4096;
 const LATE_ORPHAN_REASON = 'late: the window for this request id had already closed';
-const ORPHAN_REASON = 'interaction not received within the join window';
 
 /**
  * The stateful heart of the service: one window per request id, on disk.
@@ -65,7 +51,8 @@ const ORPHAN_REASON = 'interaction not received within the join window';
  */
 export class JoinStage {
   private readonly counters;
-  private readonly m;
+  private readonly m: JoinMetrics;
+  private readonly closer: WindowCloser;
   private watermarkMs = 0;
   private openWindows = 0;
   private pending: Array<{ items: RedactedEvent[]; resolve: () => void; reject: (err: unknown) => void }> = [];
@@ -86,26 +73,8 @@ export class JoinStage {
     private readonly policyVersion: string,
   ) {
     this.counters = ctx.metrics.component('join');
-    const mx = ctx.metrics;
-    this.m = {
-      joined: mx.counter('feedback_loop_join_joined_total', 'Windows closed with an interaction and at least one feedback signal.'),
-      closed: mx.counter('feedback_loop_join_closed_total', 'Windows closed, by reason.', ['reason']),
-      orphaned: mx.counter('feedback_loop_join_orphaned_total', 'Feedback emitted without its interaction, by reason.', ['reason']),
-      late: mx.counter('feedback_loop_join_late_total', 'Events that arrived after their window closed, by kind.', ['kind']),
-      duplicate: mx.counter('feedback_loop_join_duplicate_total', 'Events delivered again and counted once, by kind.', ['kind']),
-      implicit: mx.counter('feedback_loop_join_implicit_signals_total', 'Implicit signals derived, by name.', ['name']),
-      open: mx.gauge('feedback_loop_join_open_windows', 'Windows currently open.'),
-      feedbackDelay: mx.histogram(
-        'feedback_loop_join_feedback_delay_seconds',
-        'Time from the end of an interaction to a feedback signal about it (event time).',
-        [1, 10, 60, 300, 1800, 3600, 6 * 3600, 86400, 7 * 86400],
-      ),
-      loopLatency: mx.histogram(
-        'feedback_loop_join_loop_latency_seconds',
-        'Time from the arrival of the latest explicit signal to the record that carries it.',
-        [0.01, 0.05, 0.1, 0.5, 1, 5, 60, 600, 3600, 86400],
-      ),
-    };
+    this.m = joinMetrics(ctx.metrics);
+    this.closer = new WindowCloser(config, store, outbox, this.m, this.counters, (r) => this.safeDecide(r), (w, now) => this.observeLoop(w, now));
   }
 
   /** Swaps the label/sample/route step (live reload); windows in flight are untouched. */
@@ -420,78 +389,17 @@ export class JoinStage {
 
   private async sweepLocked(): Promise<{ closed: number; scanned: number }> {
     const now = this.ctx.clock.now();
-    const limit = this.config.max_windows_per_sweep;
-    // Window key → the index entries that found it.
-    const due = new Map<string, string[]>();
-    let scanned = 0;
-    const found = (indexKey: string): void => {
-      scanned++;
-      const { key } = parseIndexKey(indexKey);
-      const list = due.get(key);
-      if (list) list.push(indexKey);
-      else due.set(key, [indexKey]);
-    };
-    for (const k of await this.store.keys('x!', KEY.expiry(now + 1, ''), limit)) found(k);
-    if (scanned < limit && this.watermarkMs > 0) {
-      for (const k of await this.store.keys('e!', KEY.eventExpiry(this.watermarkMs + 1, ''), limit - scanned)) found(k);
+    const pass = await this.closer.pass(now, this.watermarkMs);
+    if (pass.closed) {
+      this.openWindows -= pass.closed;
+      pass.batch.push({ type: 'put', key: OPEN_KEY, value: encode(this.openWindows) });
     }
-    const batch: Batch = [];
-    for (const indexKeys of due.values()) for (const key of indexKeys) batch.push({ type: 'del', key });
-    let closed = 0;
-    if (due.size > 0) {
-      const keys = [...due.keys()];
-      const stored = await this.store.getMany<Stored>(keys.map(KEY.window));
-      const ws = stored.map((v) => (v && !isTombstone(v) ? v : undefined));
-      const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
-      const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
-      const drafts: OutboxDraft[] = [];
-      keys.forEach((key, i) => {
-        const w = ws[i];
-        if (!w) return; // stale entry (absorbed or closed window): deleted above
-        const deadline = w.lastSeenMs + this.config.window;
-        const eventDeadline = w.lastEventMs + this.config.window;
-        const dueNow = deadline <= now || eventDeadline <= this.watermarkMs;
-        if (!dueNow) {
-          // Events arrived after the entry was written: index the window anew.
-          for (const indexKey of due.get(key)!) {
-            if (indexKey.startsWith('x!')) w.deadlineMs = deadline;
-            else w.eventDeadlineMs = eventDeadline;
-          }
-          batch.push(
-            { type: 'put', key: KEY.window(key), value: encode(w) },
-            { type: 'put', key: KEY.expiry(w.deadlineMs, key), value: EMPTY },
-            { type: 'put', key: KEY.eventExpiry(w.eventDeadlineMs, key), value: EMPTY },
-          );
-          return;
-        }
-        const basis = deadline <= now ? 'processing_time' : 'event_time';
-        drafts.push(...this.close(w, sessionIds[i] ? sessions[i] : undefined, now, basis));
-        // The other index entry (if not found by this sweep) goes stale and is dropped when found.
-        batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
-        if (w.interaction) {
-          const stone: Tombstone = { closed: true, version: w.version + 1, spanKey: spanKey(w.interaction.span), closedMs: now };
-          batch.push(
-            { type: 'put', key: KEY.window(key), value: encode(stone) },
-            { type: 'put', key: KEY.tombstoneExpiry(now + this.config.late_retention, key), value: EMPTY },
-          );
-        } else {
-          batch.push({ type: 'del', key: KEY.window(key) });
-        }
-        closed++;
-      });
-      this.outbox.stage(drafts, batch);
-    }
-    await this.expireTombstones(now, batch);
-    if (closed) {
-      this.openWindows -= closed;
-      batch.push({ type: 'put', key: OPEN_KEY, value: encode(this.openWindows) });
-    }
-    await this.store.write(batch);
-    if (closed) {
+    await this.store.write(pass.batch);
+    if (pass.closed) {
       this.m.open.set(this.openWindows);
       this.outbox.notify();
     }
-    return { closed, scanned };
+    return { closed: pass.closed, scanned: pass.scanned };
   }
 
   /** Label, sample and route; a record that cannot be encoded is dead-lettered, not lost in a crash loop. */
@@ -510,54 +418,5 @@ export class JoinStage {
         }),
       ];
     }
-  }
-
-  private close(w: WindowState, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
-    this.m.closed.labels(timeBasis).inc();
-    if (!w.interaction) {
-      if (w.feedback.length === 0) {
-        // Content logs whose span never arrived carry no label and no request id.
-        this.counters.dropped('content_without_interaction');
-        return [];
-      }
-      this.m.orphaned.labels('no_interaction').inc();
-      return this.safeDecide(toRecord(w, 'orphan', true, now, ORPHAN_REASON));
-    }
-    if (this.config.implicit.enabled) this.deriveAtClose(w, session, now);
-    if (w.feedback.length > 0) this.m.joined.inc();
-    this.observeLoop(w, now);
-    return this.safeDecide(toRecord(w, 'window_expired', true, now));
-  }
-
-  /** Edit distance and abandonment, which are only known once the window is complete. */
-  private deriveAtClose(w: WindowState, session: SessionEntry | undefined, now: number): void {
-    const i = w.interaction!;
-    const out = outputText(i);
-    for (const f of [...w.feedback]) {
-      if ((f.feedbackKind === 'edit' || f.feedbackKind === 'correction') && f.text && out && f.source !== 'implicit') {
-        const d = normalizedEditDistance(out, f.text);
-        const s = implicitSignal(w.key, 'edit', 'edit_distance', d, f.observedTimeMs, f.signalId);
-        if (addFeedback(w, s)) this.m.implicit.labels('edit_distance').inc();
-      }
-    }
-    const terminal = w.feedback.some((f) => TERMINAL_KINDS.has(f.feedbackKind) || f.name === 'moved_on' || f.name === 'reformulation');
-    if (session && session.requestId === w.key && !terminal && lastUserText(i)) {
-      const s = implicitSignal(w.key, 'abandon', 'abandonment', 1, now, 'session_quiet');
-      if (addFeedback(w, s)) this.m.implicit.labels('abandonment').inc();
-    }
-  }
-
-  private async expireTombstones(now: number, batch: Batch): Promise<void> {
-    const keys = await this.store.keys('y!', KEY.tombstoneExpiry(now + 1, ''), this.config.max_windows_per_sweep);
-    if (keys.length === 0) return;
-    const reqIds = keys.map((k) => parseIndexKey(k).key);
-    const stones = await this.store.getMany<Stored>(reqIds.map(KEY.window));
-    keys.forEach((k, i) => {
-      batch.push({ type: 'del', key: k });
-      const stone = stones[i];
-      if (!isTombstone(stone)) return;
-      batch.push({ type: 'del', key: KEY.window(reqIds[i]!) });
-      if (stone.spanKey) batch.push({ type: 'del', key: KEY.alias(stone.spanKey) });
-    });
   }
 }

@@ -5,6 +5,7 @@ import type {
   Interaction,
   LabeledRecord,
   RedactionSummary,
+  SpanRef,
   WindowCloseReason,
 } from '../../model';
 
@@ -31,6 +32,21 @@ export interface WindowState {
   deadlineMs: number;
   eventDeadlineMs: number;
 }
+
+/** What stays under a window's key after it closed, until late_retention passes. */
+export interface Tombstone {
+  closed: true;
+  version: number;
+  spanKey?: string;
+  closedMs: number;
+}
+
+/** A value under w!<key>: an open window or a closed one's tombstone. */
+export type Stored = WindowState | Tombstone;
+export const isTombstone = (v: Stored | undefined): v is Tombstone => (v as Tombstone | undefined)?.closed === true;
+
+/** The span context as a key: "<trace>:<span>". */
+export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
 
 export function newWindow(key: string, nowMs: number, policyVersion: string): WindowState {
   return {
