@@ -43,16 +43,24 @@ export async function run(options: { interactions: number; signals: number; out?
     );
     let sustained: Record<string, unknown>;
     try {
+      // Three moments: the first span consumed (the group has joined and been
+      // assigned), the last span consumed and made durable, and every window
+      // closed with its records acknowledged by the output topics. The rate is
+      // taken between the first two, so neither the group join nor the join
+      // window's tail (fixed latencies, not throughput) dilutes it.
+      const received = (text: string): number => metricValue(text, 'feedback_loop_component_received_items_total', { component: 'kafka' });
       const t0 = performance.now();
+      await waitForMetrics(svc.adminUrl, (text) => received(text) > 0, 600_000);
+      const tFirst = performance.now();
+      await waitForMetrics(svc.adminUrl, (text) => received(text) >= wl.spans.length, 600_000);
+      const tAll = performance.now();
       const m = await waitForMetrics(
         svc.adminUrl,
-        (text) =>
-          metricValue(text, 'feedback_loop_component_received_items_total', { component: 'kafka' }) >= wl.spans.length &&
-          metricValue(text, 'feedback_loop_join_open_windows') === 0 &&
-          metricValue(text, 'feedback_loop_outbox_backlog_records') === 0,
+        (text) => metricValue(text, 'feedback_loop_join_open_windows') === 0 && metricValue(text, 'feedback_loop_outbox_backlog_records') === 0,
         600_000,
       );
-      const seconds = (performance.now() - t0) / 1000;
+      const seconds = (tAll - tFirst) / 1000;
+      const tail = (performance.now() - tAll) / 1000;
       const offsets = await admin.fetchOffsets({ groupId: 'bench-sustained', topics: [spansTopic] });
       const ends = await admin.fetchTopicOffsets(spansTopic);
       const lag = ends.reduce((sum, e) => {
@@ -63,6 +71,9 @@ export async function run(options: { interactions: number; signals: number; out?
         spans: wl.spans.length,
         seconds: Math.round(seconds * 10) / 10,
         spans_per_s: Math.round(wl.spans.length / seconds),
+        seconds_to_first_span: Math.round(((tFirst - t0) / 1000) * 10) / 10,
+        // The 1 s join window, the sweep and the sink's last send.
+        seconds_from_last_span_to_all_records: Math.round(tail * 10) / 10,
         records_written: metricValue(m, 'feedback_loop_component_emitted_items_total', { component: 'outbox' }),
         consumer_lag_at_end: lag,
       };
@@ -70,11 +81,16 @@ export async function run(options: { interactions: number; signals: number; out?
       await svc.kill('SIGTERM');
     }
 
-    // 2. Eager loop latency: interactions first, then feedback one signal at a time.
+    // 2. Eager loop latency: interactions first, then feedback one signal at a
+    // time, on topics of their own (the first part's backlog would otherwise be
+    // consumed again by this group and sit in front of the signals).
+    const eagerSpans = 'bench_eager_spans';
+    const eagerLogs = 'bench_eager_logs';
+    await admin.createTopics({ topics: [{ topic: eagerSpans, numPartitions: 3 }, { topic: eagerLogs, numPartitions: 3 }], waitForLeaders: true });
     const base = generate({ seed: 19, interactions: options.signals, feedbackRate: 0, textBytes: 1000 });
-    for (const b of encodeTraces(base.spans, 'protobuf', 100)) await producer.send({ topic: spansTopic, messages: [{ value: Buffer.from(b) }] });
+    for (const b of encodeTraces(base.spans, 'protobuf', 100)) await producer.send({ topic: eagerSpans, messages: [{ value: Buffer.from(b) }] });
     const svc2 = await startServiceWithConfig((ports) =>
-      kafkaServiceYaml({ ports, brokers: kafka.brokers, groupId: 'bench-eager', spansTopic, logsTopic, outPrefix: 'bench2', window: '1h', mode: 'eager' }).replace(
+      kafkaServiceYaml({ ports, brokers: kafka.brokers, groupId: 'bench-eager', spansTopic: eagerSpans, logsTopic: eagerLogs, outPrefix: 'bench2', window: '1h', mode: 'eager' }).replace(
         'log_level: info',
         'log_level: warn',
       ),
@@ -106,7 +122,7 @@ export async function run(options: { interactions: number; signals: number; out?
         (s.attributes as Record<string, unknown>)['feedback.request_id'] = base.responseIds[i];
         const [body] = encodeTraces([s], 'protobuf', 1);
         sentAt.set(base.responseIds[i]!, performance.now());
-        await producer.send({ topic: spansTopic, messages: [{ value: Buffer.from(body!) }] });
+        await producer.send({ topic: eagerSpans, messages: [{ value: Buffer.from(body!) }] });
         await new Promise((r) => setTimeout(r, 50)); // ~20 signals/s
       }
       const deadline = Date.now() + 60_000;
