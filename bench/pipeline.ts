@@ -2,7 +2,7 @@
 // → label/sample → Avro encode → file sink, on the seeded workload, with the
 // time each stage takes per span. Single-threaded JS; run it under
 // `taskset -c 0` (bench/run.ts does) so "per core" means one core.
-//   node dist/bench/pipeline.js [--interactions 20000] [--out DIR]
+//   node dist/bench/pipeline.js [--interactions 20000] [--seed 42] [--out DIR]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,7 +134,11 @@ export async function run(options: PipelineBenchOptions): Promise<Record<string,
 }
 
 if (require.main === module) {
-  run({ interactions: Number(arg('interactions', '20000')), out: process.argv.includes('--out') ? arg('out', '') : undefined }).catch((err) => {
+  run({
+    interactions: Number(arg('interactions', '20000')),
+    seed: Number(arg('seed', '42')),
+    out: process.argv.includes('--out') ? arg('out', '') : undefined,
+  }).catch((err) => {
     console.error(err);
     process.exitCode = 1;
   });

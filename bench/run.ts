@@ -22,6 +22,7 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { name: 'pipeline', script: 'pipeline.js', args: ['--interactions', '20000'], smokeArgs: ['--interactions', '300'], oneCore: true },
+  { name: 'cores', script: 'cores.js', args: ['--interactions', '8000'], smokeArgs: ['--interactions', '150'] },
   { name: 'deflate', script: 'deflate.js', args: ['--interactions', '3000'], smokeArgs: ['--interactions', '100'], oneCore: true },
   { name: 'redact', script: 'redact.js', args: ['--seconds', '5'], oneCore: true },
   { name: 'join-windows', script: 'join-windows.js', args: ['--windows', '1000000'], smokeArgs: ['--windows', '3000'] },

@@ -12,7 +12,7 @@ test('the benchmark harness runs and writes its figures', { timeout: 180_000 }, 
   const dir = /smoke results in (\S+)/.exec(out)?.[1];
   assert.ok(dir, out.slice(-2000));
   const files = readdirSync(dir).sort();
-  assert.deepEqual(files, ['deflate.json', 'http-file.json', 'join-windows.json', 'pipeline.json']);
+  assert.deepEqual(files, ['cores.json', 'deflate.json', 'http-file.json', 'join-windows.json', 'pipeline.json']);
   const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { machine: { cores: number }; figures: Record<string, unknown> };
   const pipeline = read('pipeline.json');
   assert.ok(pipeline.machine.cores >= 1);
@@ -23,6 +23,8 @@ test('the benchmark harness runs and writes its figures', { timeout: 180_000 }, 
   assert.ok((http.sustained_spans_per_s as number) > 0);
   assert.ok(((http.ack_latency_ms as Record<string, number>).p99 ?? 0) > 0);
   assert.ok((http.records_to_file_sink as number) > 0, 'windows closed and their records reached the sink during the run');
+  const cores = read('cores.json').figures;
+  assert.ok((cores.one_process_spans_per_s as number) > 0 && (cores.ratio as number) > 0);
   const deflate = read('deflate.json').figures as Record<string, { ratio: number; cpu_ms_per_mib: number }>;
   for (const level of ['level_1', 'level_6', 'level_9']) assert.ok(deflate[level]!.ratio > 0 && deflate[level]!.ratio < 1, level);
 });
