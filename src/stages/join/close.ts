@@ -87,7 +87,13 @@ export class WindowCloser {
         // The other index entry (if not found by this sweep) goes stale and is dropped when found.
         batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
         if (w.interaction) {
-          const stone: Tombstone = { closed: true, version: w.version + 1, spanKey: spanKey(w.interaction.span), closedMs: now };
+          const stone: Tombstone = {
+            closed: true,
+            version: w.version + 1,
+            spanKey: spanKey(w.interaction.span),
+            closedMs: now,
+            signals: w.feedback.filter((f) => f.source !== 'implicit').map((f) => f.signalId),
+          };
           batch.push(
             { type: 'put', key: KEY.window(key), value: encode(stone) },
             { type: 'put', key: KEY.tombstoneExpiry(now + this.config.late_retention, key), value: EMPTY },

@@ -241,6 +241,11 @@ export class JoinStage {
         if (!addFragment(w, event)) this.m.duplicate.labels('content').inc();
         touch(w, event.timeMs, redaction);
       } else {
+        if (stone?.signals?.includes(event.signalId)) {
+          // Delivered again after its window closed: the record already carries it.
+          this.m.duplicate.labels('feedback').inc();
+          continue;
+        }
         if (stone) {
           // The record for this request is out; the signal still must not be lost.
           this.m.late.labels('feedback').inc();

@@ -39,6 +39,12 @@ export interface Tombstone {
   version: number;
   spanKey?: string;
   closedMs: number;
+  /**
+   * Ids of the signals the closed window's record carried, so one delivered
+   * again after the close (a source re-reading after a crash) is a duplicate,
+   * not late feedback. Absent in tombstones written before 0.2.
+   */
+  signals?: string[];
 }
 
 /** A value under w!<key>: an open window or a closed one's tombstone. */

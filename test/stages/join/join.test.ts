@@ -213,6 +213,26 @@ describe('join', () => {
     assert.equal(r.sink.topic('labeled_interactions').length, 1);
   });
 
+  test('feedback delivered again after its window closed is a duplicate, not late feedback (regression: redelivery after a crash orphaned it)', async () => {
+    const i = interaction();
+    const f = feedback({ target: { requestId: i.requestId } });
+    await r.send(i, f);
+    await r.closeAll();
+    // A source re-reads what it had not committed when it died: the same interaction and signal again.
+    await r.send(i, f);
+    await r.closeAll();
+    await r.outbox.flush();
+    assert.equal(r.sink.topic('orphaned_feedback').length, 0, 'no late orphan for a signal the record already carries');
+    assert.equal(r.sink.topic('labeled_interactions').length, 1);
+    assert.equal(records(r.sink.topic('labeled_interactions'))[0]!.feedback.length, 1);
+    assert.equal(await r.metrics.value('feedback_loop_join_duplicate_total', { kind: 'feedback' }), 1);
+    assert.equal(await r.metrics.value('feedback_loop_join_late_total', { kind: 'feedback' }), 0);
+    // A different signal after the close is still late feedback, kept as an orphan.
+    await r.send(feedback({ target: { requestId: i.requestId } }));
+    await r.outbox.flush();
+    assert.equal(r.sink.topic('orphaned_feedback').length, 1);
+  });
+
   test('a window touched late stays open for a full window after its last event (lazy re-indexing)', async () => {
     const i = interaction();
     await r.send(i);
