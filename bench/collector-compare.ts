@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { encodeTraces, generate } from './workload';
-import { arg, report, cpuSeconds } from './report';
+import { arg, cpuSeconds, report, serviceNodeArgs } from './report';
 import { startKafka, startCollector } from '../test/infra';
 import { freePort, post, startService } from '../test/helpers/service-process';
 import { metricValue, waitForMetrics } from '../test/helpers/metrics-scrape';
@@ -152,8 +152,7 @@ export async function run(options: { interactions: number; out?: string; quiet?:
     // 2. This service, with the Kafka sink, the join closing each window 1 s after its last event.
     const svc = await startService(
       `join:\n  window: 1s\n  sweep_interval: 100ms\n  mode: final\nsinks:\n  file:\n    enabled: false\n  kafka:\n    enabled: true\n    brokers: [${kafka.brokers.join(', ')}]\n`,
-      // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service here too.
-      { dir, logLevel: 'warn', nodeArgs: process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean) },
+      { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs() },
     );
     let ourCpu: number;
     let ourWall: number;

@@ -6,13 +6,13 @@
 // shares the same cores; bench/scaleout.ts measures that). Ratio of the
 // aggregate spans/s to the single process's, same run, back to back.
 //   node dist/bench/cores.js [--interactions 8000] [--out DIR]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, report } from './report';
+import { arg, hasTaskset, report } from './report';
 
-const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const canPin = hasTaskset();
 
 function pipelineRun(core: number, interactions: number, seed: number): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), `cores-bench-${core}-`));

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeLogs, encodeTraces, generate } from './workload';
-import { arg, cpuSeconds, percentile, report } from './report';
+import { arg, cpuSeconds, percentile, report, serviceNodeArgs } from './report';
 import { startService } from '../test/helpers/service-process';
 import { metricValue, scrape } from '../test/helpers/metrics-scrape';
 
@@ -54,8 +54,7 @@ export async function run(options: { seconds: number; interactions: number; out?
   const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
   const svc = await startService(
     `join:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
-    // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service under this load.
-    { dir, logLevel: 'warn', nodeArgs: process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean) },
+    { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs() },
   );
   const url = new URL(svc.otlpUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

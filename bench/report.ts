@@ -1,4 +1,5 @@
 import { cpus, totalmem, platform, release } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -54,4 +55,18 @@ export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S; // utime, stime
+}
+
+/** True where `taskset` can pin a process to a core (Linux with util-linux). */
+export function hasTaskset(): boolean {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+}
+
+/**
+ * Extra node flags for the service a benchmark starts, from
+ * BENCH_SERVICE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
+ * profile the service under the benchmark's load.
+ */
+export function serviceNodeArgs(): string[] | undefined {
+  return process.env['BENCH_SERVICE_NODE_ARGS']?.split(' ').filter(Boolean);
 }

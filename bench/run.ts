@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasTaskset } from './report';
 
 interface Bench {
   name: string;
@@ -31,10 +32,6 @@ const BENCHES: Bench[] = [
   { name: 'scaleout', script: 'scaleout.js', args: [], infra: true },
   { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '5000'], infra: true },
 ];
-
-function hasTaskset(): boolean {
-  return spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-}
 
 function main(): number {
   const smoke = process.argv.includes('--smoke');
