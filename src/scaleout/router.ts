@@ -35,7 +35,8 @@ import type { FeedbackSignal, Interaction, RedactionSummary } from '../model';
 import type { Outbox } from '../pipeline/outbox';
 import type { JoinConfig } from '../stages/join/config';
 import type { JoinStage, RedactedEvent } from '../stages/join/join';
-import type { WindowState } from '../stages/join/window';
+import { contentRefs, upgradeWindow, type WindowState } from '../stages/join/window';
+import { loadContents } from '../stages/join/close';
 import { KEY, encode, type Batch, type StateStore } from '../stages/join/store';
 import { implicitSignal, sessionEntry, similarity, type SessionEntry } from '../stages/join/implicit';
 import { deadLetterDraft } from '../pipeline/decide';
@@ -186,12 +187,15 @@ export class Router {
     await this.d.store.exclusive(async () => {
       const now = this.d.ctx.clock.now();
       const batch: Batch = [];
-      const w = await this.d.store.get<unknown>(KEY.window(sk));
-      if (isOpenWindow(w) && !w.interaction) {
+      const stored = await this.d.store.get<unknown>(KEY.window(sk));
+      if (isOpenWindow(stored) && !stored.interaction) {
         // Take the provisional window out; its stale index entries would be dropped by the sweep anyway.
-        w.fragments.forEach((f, i) => this.forward(requestId, f, i === 0 ? w.redaction : NO_REDACTION(w.redaction.policyVersion)));
-        w.feedback.forEach((f, i) => this.forward(requestId, f, i === 0 && w.fragments.length === 0 ? w.redaction : NO_REDACTION(w.redaction.policyVersion)));
+        const w = upgradeWindow(stored);
+        const [{ fragments }] = await loadContents(this.d.store, [w]);
+        fragments.forEach((f, i) => this.forward(requestId, f, i === 0 ? w.redaction : NO_REDACTION(w.redaction.policyVersion)));
+        w.feedback.forEach((f, i) => this.forward(requestId, f, i === 0 && fragments.length === 0 ? w.redaction : NO_REDACTION(w.redaction.policyVersion)));
         const open = (await this.d.store.get<number>(OPEN_KEY)) ?? 0;
+        for (const ref of contentRefs(w)) batch.push({ type: 'del', key: ref });
         batch.push(
           { type: 'del', key: KEY.window(sk) },
           { type: 'del', key: KEY.expiry(w.deadlineMs, sk) },

@@ -4,7 +4,19 @@ import type { Outbox, OutboxDraft } from '../../pipeline/outbox';
 import type { JoinConfig } from './config';
 import type { JoinMetrics } from './metrics';
 import { KEY, encode, parseIndexKey, type Batch, type StateStore } from './store';
-import { addFeedback, toRecord, isTombstone, spanKey, type Stored, type Tombstone, type WindowState } from './window';
+import type { ContentFragment, Interaction } from '../../model';
+import {
+  addFeedback,
+  contentRefs,
+  toRecord,
+  isTombstone,
+  spanKey,
+  upgradeWindow,
+  type Stored,
+  type Tombstone,
+  type WindowContent,
+  type WindowState,
+} from './window';
 import { implicitSignal, lastUserText, normalizedEditDistance, outputText, TERMINAL_KINDS, type SessionEntry } from './implicit';
 
 // The close path of the join: find windows whose time is up, derive what is
@@ -15,6 +27,31 @@ import { implicitSignal, lastUserText, normalizedEditDistance, outputText, TERMI
 
 const EMPTY = Buffer.alloc(0);
 const ORPHAN_REASON = 'interaction not received within the join window';
+
+/** Content as stored under c!: an interaction or a content fragment. */
+export type StoredContent = Interaction | ContentFragment;
+
+/**
+ * Reads the content of windows about to emit, in one read for all of them.
+ * Content put by the caller's own pending batch is taken from `pending`.
+ * Content that is missing (never the case unless the store was edited) is
+ * left out: the record says what is known rather than the service failing.
+ */
+export async function loadContents(store: StateStore, ws: WindowState[], pending?: Map<string, StoredContent>): Promise<WindowContent[]> {
+  const refs = ws.flatMap(contentRefs).filter((r) => !pending?.has(r));
+  const values = await store.getMany<StoredContent>(refs);
+  const found = new Map<string, StoredContent>(pending);
+  refs.forEach((r, i) => values[i] && found.set(r, values[i]!));
+  return ws.map((w) => {
+    const interaction = w.inline?.interaction ?? (w.interaction?.ref ? (found.get(w.interaction.ref) as Interaction | undefined) : undefined);
+    const fragments = w.inline ? [...w.inline.fragments] : [];
+    for (const f of w.fragments) {
+      const c = f.ref ? found.get(f.ref) : undefined;
+      if (c) fragments.push(c as ContentFragment);
+    }
+    return { interaction, fragments };
+  });
+}
 
 export interface SweepPass {
   closed: number;
@@ -59,10 +96,11 @@ export class WindowCloser {
     if (due.size > 0) {
       const keys = [...due.keys()];
       const stored = await this.store.getMany<Stored>(keys.map(KEY.window));
-      const ws = stored.map((v) => (v && !isTombstone(v) ? v : undefined));
+      const ws = stored.map((v) => (v && !isTombstone(v) ? upgradeWindow(v) : undefined));
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
       const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
       const drafts: OutboxDraft[] = [];
+      const closing: number[] = [];
       keys.forEach((key, i) => {
         const w = ws[i];
         if (!w) return; // stale entry (absorbed or closed window): deleted above
@@ -82,8 +120,15 @@ export class WindowCloser {
           );
           return;
         }
-        const basis = deadline <= now ? 'processing_time' : 'event_time';
-        drafts.push(...this.closeWindow(w, sessionIds[i] ? sessions[i] : undefined, now, basis));
+        closing.push(i);
+      });
+      const contents = await loadContents(this.store, closing.map((i) => ws[i]!));
+      closing.forEach((i, n) => {
+        const key = keys[i]!;
+        const w = ws[i]!;
+        const basis = w.lastSeenMs + this.config.window <= now ? 'processing_time' : 'event_time';
+        drafts.push(...this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis));
+        for (const ref of contentRefs(w)) batch.push({ type: 'del', key: ref });
         // The other index entry (if not found by this sweep) goes stale and is dropped when found.
         batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
         if (w.interaction) {
@@ -106,30 +151,28 @@ export class WindowCloser {
       this.outbox.stage(drafts, batch);
     }
     await this.expireTombstones(now, batch);
-    await this.expireTombstones(now, batch);
     return { closed, scanned, batch };
   }
 
-  private closeWindow(w: WindowState, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
+  private closeWindow(w: WindowState, content: WindowContent, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
     this.m.closed.labels(timeBasis).inc();
-    if (!w.interaction) {
+    if (!content.interaction) {
       if (w.feedback.length === 0) {
         // Content logs whose span never arrived carry no label and no request id.
         this.counters.dropped('content_without_interaction');
         return [];
       }
       this.m.orphaned.labels('no_interaction').inc();
-      return this.decide(toRecord(w, 'orphan', true, now, ORPHAN_REASON));
+      return this.decide(toRecord(w, content, 'orphan', true, now, ORPHAN_REASON));
     }
-    if (this.config.implicit.enabled) this.deriveAtClose(w, session, now);
+    if (this.config.implicit.enabled) this.deriveAtClose(w, content.interaction, session, now);
     if (w.feedback.length > 0) this.m.joined.inc();
     this.observeLoop(w, now);
-    return this.decide(toRecord(w, 'window_expired', true, now));
+    return this.decide(toRecord(w, content, 'window_expired', true, now));
   }
 
   /** Edit distance and abandonment, which are only known once the window is complete. */
-  private deriveAtClose(w: WindowState, session: SessionEntry | undefined, now: number): void {
-    const i = w.interaction!;
+  private deriveAtClose(w: WindowState, i: Interaction, session: SessionEntry | undefined, now: number): void {
     const out = outputText(i);
     for (const f of [...w.feedback]) {
       if ((f.feedbackKind === 'edit' || f.feedbackKind === 'correction') && f.text && out && f.source !== 'implicit') {

@@ -5,7 +5,7 @@ import type { JoinConfig } from './config';
 import { errorMessage } from '../../pipeline/errors';
 import { deadLetterDraft } from '../../pipeline/decide';
 import { KEY, encode, type Batch, type StateStore } from './store';
-import { WindowCloser } from './close';
+import { WindowCloser, loadContents, type StoredContent } from './close';
 import { joinMetrics, type JoinMetrics } from './metrics';
 import {
   absorb,
@@ -17,7 +17,9 @@ import {
   toRecord,
   isTombstone,
   spanKey,
+  upgradeWindow,
   EXPLICIT_SOURCES,
+  NO_CONTENT,
   type Stored,
   type Tombstone,
   type WindowState,
@@ -171,7 +173,7 @@ export class JoinStage {
     keys.forEach((k, i) => {
       const v = loaded[i];
       if (isTombstone(v)) tombstones.set(k, v);
-      else if (v) windows.set(k, v);
+      else if (v) windows.set(k, upgradeWindow(v));
     });
 
     const batch: Batch = [];
@@ -180,6 +182,13 @@ export class JoinStage {
     const deleted = new Set<string>();
     const eagerDue = new Set<string>();
     const created = new Set<string>();
+    // Content this batch stores, by its key: eager records read it from here.
+    const content = new Map<string, StoredContent>();
+    const putContent = (k: string, c: StoredContent): string => {
+      batch.push({ type: 'put', key: k, value: encode(c) });
+      content.set(k, c);
+      return k;
+    };
     const windowFor = (k: string): WindowState => {
       let w = windows.get(k);
       if (!w) {
@@ -213,22 +222,24 @@ export class JoinStage {
           this.m.duplicate.labels('interaction').inc();
           continue;
         }
-        w.interaction = event;
+        const ref = putContent(KEY.content(key, 'i'), event);
+        w.interaction = { span: event.span, endTimeMs: event.endTimeMs, sessionId: event.sessionId, ref };
         touch(w, event.endTimeMs, redaction);
         const sk = spanKey(event.span);
         if (sk !== key) {
           batch.push({ type: 'put', key: KEY.alias(sk), value: encode(key) });
           const provisional = windows.get(sk);
           if (provisional && !deleted.has(sk)) {
-            const { duplicates } = absorb(w, provisional);
+            const { duplicates, orphaned } = absorb(w, provisional);
             if (duplicates) this.m.duplicate.labels('merged').inc(duplicates);
+            for (const r of orphaned) batch.push({ type: 'del', key: r });
             windows.delete(sk);
             touched.delete(sk);
             deleted.add(sk);
             this.openWindows--;
           }
         }
-        for (const f of w.feedback) this.observeDelay(event, f);
+        for (const f of w.feedback) this.observeDelay(event.endTimeMs, f);
         if (this.config.mode === 'eager' && hasExplicitFeedback(w)) eagerDue.add(key);
         this.trackSession(event, sessions, windows, touched, batch, now);
       } else if (event.kind === 'content') {
@@ -238,7 +249,12 @@ export class JoinStage {
           continue;
         }
         const w = windowFor(key);
-        if (!addFragment(w, event)) this.m.duplicate.labels('content').inc();
+        const part = `f${event.sequence}.${event.timeMs}`;
+        if (addFragment(w, { sequence: event.sequence, timeMs: event.timeMs, ref: KEY.content(key, part) })) {
+          putContent(KEY.content(key, part), event);
+        } else {
+          this.m.duplicate.labels('content').inc();
+        }
         touch(w, event.timeMs, redaction);
       } else {
         if (stone?.signals?.includes(event.signalId)) {
@@ -258,7 +274,7 @@ export class JoinStage {
           continue;
         }
         touch(w, event.observedTimeMs, redaction);
-        if (w.interaction) this.observeDelay(w.interaction, event);
+        if (w.interaction) this.observeDelay(w.interaction.endTimeMs, event);
         if (EXPLICIT_SOURCES.has(event.source)) {
           w.lastExplicitMs = now;
           if (this.config.mode === 'eager' && w.interaction) eagerDue.add(key);
@@ -266,13 +282,15 @@ export class JoinStage {
       }
     }
 
-    for (const key of eagerDue) {
-      const w = windows.get(key);
-      if (!w || deleted.has(key)) continue;
-      const record = toRecord(w, 'eager_feedback', false, now);
-      w.version = record.version;
-      this.observeLoop(w, now);
-      drafts.push(...this.safeDecide(record));
+    const eager = [...eagerDue].filter((key) => windows.has(key) && !deleted.has(key)).map((key) => windows.get(key)!);
+    if (eager.length) {
+      const contents = await loadContents(this.store, eager, content);
+      eager.forEach((w, i) => {
+        const record = toRecord(w, contents[i]!, 'eager_feedback', false, now);
+        w.version = record.version;
+        this.observeLoop(w, now);
+        drafts.push(...this.safeDecide(record));
+      });
     }
 
     for (const key of deleted) {
@@ -348,9 +366,9 @@ export class JoinStage {
     if (trusted > this.watermarkMs) this.watermarkMs = trusted;
   }
 
-  private observeDelay(i: Interaction, f: FeedbackSignal): void {
+  private observeDelay(interactionEndMs: number, f: FeedbackSignal): void {
     if (f.source === 'implicit') return;
-    const d = (f.observedTimeMs - i.endTimeMs) / 1000;
+    const d = (f.observedTimeMs - interactionEndMs) / 1000;
     if (Number.isFinite(d) && d >= 0) this.m.feedbackDelay.observe(d);
   }
 
@@ -371,7 +389,7 @@ export class JoinStage {
     w.feedback.push(signal);
     mergeRedaction(w.redaction, redaction);
     // Version 0 stays free for the real window; late orphans get ids of their own.
-    const record = toRecord(w, 'orphan', true, now, reason);
+    const record = toRecord(w, NO_CONTENT, 'orphan', true, now, reason);
     record.recordId = `${record.recordId.slice(0, 16)}${signal.signalId.slice(0, 16)}`;
     this.m.orphaned.labels(label).inc();
     return this.safeDecide(record);

@@ -15,7 +15,9 @@ import { FeedbackLoopError, ERROR_CODES } from '../../pipeline/errors';
 // shipped inside the npm package (no compiler or download at install time).
 //
 // Key spaces (one-letter prefixes keep keys short and ranges contiguous):
-//   w!<key>              window state
+//   w!<key>              window state: heads, signals, times (small, rewritten on updates)
+//   c!<key>!<part>       window content: the interaction ("i") and each content
+//                        fragment ("f<sequence>.<time>"), written once, read at emit
 //   a!<trace>:<span>     alias: span context → request id
 //   x!<deadline>!<key>   processing-time expiry index
 //   e!<deadline>!<key>   event-time expiry index
@@ -29,6 +31,7 @@ export type Batch = Array<{ type: 'put'; key: string; value: Buffer } | { type: 
 
 export const KEY = {
   window: (k: string) => `w!${k}`,
+  content: (k: string, part: string) => `c!${k}!${part}`,
   alias: (spanKey: string) => `a!${spanKey}`,
   expiry: (deadlineMs: number, k: string) => `x!${pad(deadlineMs)}!${k}`,
   eventExpiry: (deadlineMs: number, k: string) => `e!${pad(deadlineMs)}!${k}`,

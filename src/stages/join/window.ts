@@ -12,12 +12,44 @@ import type {
 // A window holds everything known about one request id until it closes. These
 // are pure functions over the window value; join.ts does the I/O.
 
+/**
+ * What an open window keeps of its interaction. The content (messages, tool
+ * calls) is stored apart under `ref`: written once when it arrives and read
+ * once when the window emits, instead of with every update of the window.
+ */
+export interface InteractionHead {
+  span: SpanRef;
+  endTimeMs: number;
+  sessionId?: string;
+  ref: string;
+}
+
+/** A content fragment's identity (for duplicates) and where its content is stored. */
+export interface FragmentHead {
+  sequence: number;
+  timeMs: number;
+  ref: string;
+}
+
+/** A window's content, loaded from the store when it emits a record. */
+export interface WindowContent {
+  interaction?: Interaction;
+  fragments: ContentFragment[];
+}
+
+export const NO_CONTENT: WindowContent = Object.freeze({ fragments: [] }) as WindowContent;
+
 export interface WindowState {
   /** The request id, or a span key ("<trace>:<span>") while the interaction is unknown. */
   key: string;
-  interaction?: Interaction;
-  fragments: ContentFragment[];
+  interaction?: InteractionHead;
+  fragments: FragmentHead[];
   feedback: FeedbackSignal[];
+  /**
+   * Content held in the window value itself: windows written before 0.3 kept
+   * it there, and keep it until they close. New windows never have it.
+   */
+  inline?: WindowContent;
   /** Processing time the window opened / last changed (Unix ms). */
   firstSeenMs: number;
   lastSeenMs: number;
@@ -51,6 +83,32 @@ export interface Tombstone {
 export type Stored = WindowState | Tombstone;
 export const isTombstone = (v: Stored | undefined): v is Tombstone => (v as Tombstone | undefined)?.closed === true;
 
+/**
+ * A window as read from the store. One written before 0.3 held its content
+ * inline (whole interaction and fragments, no refs): it becomes a window with
+ * heads and that content under `inline`, emitted with it when it closes.
+ */
+export function upgradeWindow(w: WindowState): WindowState {
+  const legacy = w as unknown as { interaction?: Interaction | InteractionHead; fragments: Array<ContentFragment | FragmentHead> };
+  if (w.inline || (w.interaction ? 'ref' in w.interaction : w.fragments.every((f) => 'ref' in f))) return w;
+  const interaction = legacy.interaction as Interaction | undefined;
+  const fragments = legacy.fragments as ContentFragment[];
+  return {
+    ...w,
+    interaction: interaction && { span: interaction.span, endTimeMs: interaction.endTimeMs, sessionId: interaction.sessionId, ref: '' },
+    fragments: fragments.map((f) => ({ sequence: f.sequence, timeMs: f.timeMs, ref: '' })),
+    inline: { interaction, fragments },
+  };
+}
+
+/** Store keys of the content a window refers to (inline content has none). */
+export function contentRefs(w: WindowState): string[] {
+  const refs: string[] = [];
+  if (w.interaction?.ref) refs.push(w.interaction.ref);
+  for (const f of w.fragments) if (f.ref) refs.push(f.ref);
+  return refs;
+}
+
 /** The span context as a key: "<trace>:<span>". */
 export const spanKey = (s: SpanRef): string => `${s.traceId}:${s.spanId}`;
 
@@ -82,23 +140,36 @@ export function addFeedback(w: WindowState, s: FeedbackSignal): boolean {
   return true;
 }
 
-/** Adds a content fragment unless an identical one (same span, sequence and time) is there. */
-export function addFragment(w: WindowState, f: ContentFragment): boolean {
+/** Adds a content fragment's head unless an identical one (same sequence and time) is there. Returns false for a duplicate. */
+export function addFragment(w: WindowState, f: FragmentHead): boolean {
   for (const g of w.fragments) if (g.sequence === f.sequence && g.timeMs === f.timeMs) return false;
   w.fragments.push(f);
   return true;
 }
 
-/** Moves everything a provisional (span-keyed) window holds into the request's window. */
-export function absorb(into: WindowState, from: WindowState): { duplicates: number } {
+/**
+ * Moves everything a provisional (span-keyed) window holds into the request's
+ * window. Its content stays where it is stored; the heads move. `orphaned`
+ * lists the stored content of duplicates, for the caller to delete.
+ */
+export function absorb(into: WindowState, from: WindowState): { duplicates: number; orphaned: string[] } {
   let duplicates = 0;
-  for (const f of from.fragments) if (!addFragment(into, f)) duplicates++;
+  const orphaned: string[] = [];
+  from.fragments.forEach((f, i) => {
+    if (!addFragment(into, f)) {
+      duplicates++;
+      if (f.ref) orphaned.push(f.ref);
+    } else if (!f.ref && from.inline) {
+      // A window from before 0.3: its fragments are inline, in head order.
+      (into.inline ??= { fragments: [] }).fragments.push(from.inline.fragments[i]!);
+    }
+  });
   for (const s of from.feedback) if (!addFeedback(into, s)) duplicates++;
   into.firstSeenMs = Math.min(into.firstSeenMs, from.firstSeenMs);
   into.lastSeenMs = Math.max(into.lastSeenMs, from.lastSeenMs);
   into.lastEventMs = Math.max(into.lastEventMs, from.lastEventMs);
   mergeRedaction(into.redaction, from.redaction);
-  return { duplicates };
+  return { duplicates, orphaned };
 }
 
 /**
@@ -106,10 +177,10 @@ export function absorb(into: WindowState, from: WindowState): { duplicates: numb
  * content log records). Content on the span itself wins; fragments only fill
  * what the span lacks, in the order they were emitted.
  */
-export function mergedInteraction(w: WindowState): Interaction | undefined {
-  const i = w.interaction;
-  if (!i || w.fragments.length === 0) return i;
-  const frags = [...w.fragments].sort((a, b) => a.timeMs - b.timeMs || a.sequence - b.sequence);
+export function mergedInteraction(c: WindowContent): Interaction | undefined {
+  const i = c.interaction;
+  if (!i || c.fragments.length === 0) return i;
+  const frags = [...c.fragments].sort((a, b) => a.timeMs - b.timeMs || a.sequence - b.sequence);
   const out: Interaction = { ...i };
   if (out.systemInstructions.length === 0) out.systemInstructions = frags.flatMap((f) => f.systemInstructions);
   if (out.inputMessages.length === 0) out.inputMessages = frags.flatMap((f) => f.inputMessages);
@@ -133,13 +204,14 @@ export function hasExplicitFeedback(w: WindowState): boolean {
 
 export function toRecord(
   w: WindowState,
+  content: WindowContent,
   closeReason: WindowCloseReason,
   final: boolean,
   nowMs: number,
   orphanReason?: string,
 ): LabeledRecord {
   const version = w.version + 1;
-  const interaction = mergedInteraction(w);
+  const interaction = mergedInteraction(content);
   const feedback = [...w.feedback].sort((a, b) => a.observedTimeMs - b.observedTimeMs || a.signalId.localeCompare(b.signalId));
   return {
     recordId: recordId(w.key, version),

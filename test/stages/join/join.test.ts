@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { serialize } from 'node:v8';
 import { decodeRecord } from '../../../src/sinks/avro';
-import { StateStore } from '../../../src/stages/join/store';
+import { KEY, StateStore } from '../../../src/stages/join/store';
+import { absorb, addFragment, contentRefs, newWindow } from '../../../src/stages/join/window';
 import { JoinStage, type Decide } from '../../../src/stages/join/join';
 import { Outbox } from '../../../src/pipeline/outbox';
 import { joinConfigSchema, type JoinConfig } from '../../../src/stages/join/config';
 import { FakeClock, Metrics, silentLogger } from '../../../src/telemetry';
-import type { PipelineEvent } from '../../../src/model';
+import type { LabeledRecord, PipelineEvent } from '../../../src/model';
 import { MemorySink } from '../../helpers/memory-sink';
 import { content, feedback, interaction, noRedaction, records } from '../../helpers/events';
 
@@ -326,6 +327,135 @@ describe('join, sweeping past stale index entries', () => {
   });
 });
 
+describe('join, window content stored apart from the window', () => {
+  const MARK = 'zebra-marmalade-7731';
+  const firstText = (rec: LabeledRecord | undefined): string | undefined => {
+    const part = rec?.interaction?.inputMessages[0]?.parts[0];
+    return part && 'content' in part ? part.content : undefined;
+  };
+  const withMark = (): ReturnType<typeof interaction> =>
+    interaction({ inputMessages: [{ role: 'user', parts: [{ type: 'text', content: `${MARK} `.repeat(200) }] }] });
+
+  test('content is written once under c!, kept out of the window value, and deleted with the window', async () => {
+    const r = await rig({ window: '1h' });
+    try {
+      const i = withMark();
+      const frag = content({ span: i.span, timeMs: 5, systemInstructions: [{ type: 'text', content: `${MARK} system` }] });
+      await r.send(i, frag);
+      for (let k = 0; k < 3; k++) await r.send(feedback({ target: { requestId: i.requestId }, feedbackKind: 'rating', value: k }));
+      assert.equal(await r.store.count('c!'), 2, 'one entry for the interaction, one for the fragment');
+      const stored = await r.store.range('w!', 'w!\xff', 10);
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0]![1].includes(MARK), false, 'the window value (rewritten on every signal) does not carry the messages');
+      await r.closeAll();
+      const [rec] = records(r.sink.topic('labeled_interactions'));
+      assert.equal(firstText(rec)?.startsWith(MARK), true);
+      assert.deepEqual(rec!.interaction?.systemInstructions, frag.systemInstructions, 'the fragment fills what the span lacks');
+      assert.equal(rec!.feedback.filter((f) => f.source === 'user').length, 3);
+      assert.equal(await r.store.count('c!'), 0, 'nothing of the closed window is left behind');
+    } finally {
+      await r.store.close();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('content of a provisional window moves with it when absorbed, and of a window that never got its interaction is deleted', async () => {
+    const r = await rig({ window: '1h', implicit: { enabled: false } });
+    try {
+      const i = interaction({ inputMessages: [], outputMessages: [], finishReasons: [] });
+      const lonely = interaction();
+      await r.send(
+        content({ span: i.span, timeMs: 1, inputMessages: [{ role: 'user', parts: [{ type: 'text', content: MARK }] }] }),
+        content({ span: lonely.span, timeMs: 1, inputMessages: [{ role: 'user', parts: [{ type: 'text', content: 'never joined' }] }] }),
+      );
+      await r.send(i);
+      assert.equal(await r.store.count('c!'), 3);
+      await r.closeAll();
+      const out = records(r.sink.topic('labeled_interactions'));
+      assert.equal(out.length, 1);
+      assert.equal(firstText(out[0]), MARK);
+      assert.equal(await r.store.count('c!'), 0);
+    } finally {
+      await r.store.close();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a window stored by 0.2 (content inline) takes new signals and closes to a record with its content', async () => {
+    const r = await rig({ window: '1h', implicit: { enabled: false } });
+    try {
+      const i = withMark();
+      const frag = content({ span: i.span, timeMs: 3, systemInstructions: [{ type: 'text', content: 'legacy system' }] });
+      const old = {
+        key: i.requestId,
+        interaction: { ...i, systemInstructions: [] },
+        fragments: [frag],
+        feedback: [feedback({ target: { requestId: i.requestId }, signalId: 'old-1', value: 1 })],
+        firstSeenMs: r.clock.now(),
+        lastSeenMs: r.clock.now(),
+        lastEventMs: i.endTimeMs,
+        redaction: { policyVersion: 'test', entities: {}, keysRedacted: 0 },
+        version: 0,
+        deadlineMs: r.clock.now() + HOUR,
+        eventDeadlineMs: i.endTimeMs + HOUR,
+      };
+      await r.store.write([
+        { type: 'put', key: KEY.window(i.requestId), value: serialize(old) },
+        { type: 'put', key: KEY.expiry(old.deadlineMs, i.requestId), value: Buffer.alloc(0) },
+        { type: 'put', key: KEY.eventExpiry(old.eventDeadlineMs, i.requestId), value: Buffer.alloc(0) },
+      ]);
+      await r.send(frag, feedback({ target: { requestId: i.requestId }, signalId: 'new-1', value: 0 }));
+      await r.send(i);
+      await r.closeAll();
+      const out = records(r.sink.topic('labeled_interactions'));
+      assert.equal(out.length, 1);
+      assert.equal(firstText(out[0])?.startsWith(MARK), true);
+      assert.deepEqual(out[0]!.interaction?.systemInstructions, frag.systemInstructions, 'the inline fragment, once: its redelivery is a duplicate');
+      assert.deepEqual(out[0]!.feedback.map((f) => f.signalId).sort(), ['new-1', 'old-1']);
+      assert.equal(await r.metrics.value('feedback_loop_join_duplicate_total', { kind: 'interaction' }), 1);
+      assert.equal(await r.store.count('c!'), 0);
+    } finally {
+      await r.store.close();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('absorb hands back the stored content of fragments the window already has', () => {
+    const into = newWindow('req', 0, 'v');
+    const from = newWindow('t:s', 0, 'v');
+    addFragment(into, { sequence: 1, timeMs: 5, ref: 'c!req!f1.5' });
+    addFragment(from, { sequence: 1, timeMs: 5, ref: 'c!t:s!f1.5' });
+    addFragment(from, { sequence: 2, timeMs: 6, ref: 'c!t:s!f2.6' });
+    const { duplicates, orphaned } = absorb(into, from);
+    assert.equal(duplicates, 1);
+    assert.deepEqual(orphaned, ['c!t:s!f1.5']);
+    assert.deepEqual(contentRefs(into), ['c!req!f1.5', 'c!t:s!f2.6']);
+  });
+});
+
+describe('join, tombstone expiry', () => {
+  test('a sweep pass reads the due tombstones once (regression: the close-path split read them twice per pass)', async () => {
+    const r = await rig({ window: '1h', late_retention: '1h' });
+    try {
+      await r.send(interaction(), interaction());
+      await r.closeAll();
+      const scans: string[] = [];
+      const keys = r.store.keys.bind(r.store);
+      r.store.keys = (gte, lt, limit) => {
+        scans.push(gte);
+        return keys(gte, lt, limit);
+      };
+      r.clock.advance(HOUR + 1);
+      await r.join.sweep();
+      assert.equal(scans.filter((k) => k === 'y!').length, 1);
+      assert.equal(await r.store.count('w!'), 0, 'the tombstones expired');
+    } finally {
+      await r.store.close();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('join, eager mode', () => {
   test('a record on the first explicit feedback, then updates, then the final one, versioned', async () => {
     const r = await rig({ window: '1h', mode: 'eager' });
@@ -338,6 +468,7 @@ describe('join, eager mode', () => {
       await r.outbox.flush();
       let out = records(r.sink.topic('labeled_interactions'));
       assert.deepEqual(out.map((x) => [x.version, x.final]), [[1, false]]);
+      assert.deepEqual(out[0]!.interaction?.inputMessages, i.inputMessages, 'the early record carries the content stored by an earlier batch');
       await r.send(feedback({ target: { requestId: i.requestId }, feedbackKind: 'correction', text: 'Use the reset link.' }));
       await r.closeAll();
       out = records(r.sink.topic('labeled_interactions'));
@@ -356,7 +487,9 @@ describe('join, eager mode', () => {
       await r.send(feedback({ target: { requestId: i.requestId } }));
       await r.send(i);
       await r.outbox.flush();
-      assert.deepEqual(records(r.sink.topic('labeled_interactions')).map((x) => x.version), [1]);
+      const out = records(r.sink.topic('labeled_interactions'));
+      assert.deepEqual(out.map((x) => x.version), [1]);
+      assert.deepEqual(out[0]!.interaction?.outputMessages, i.outputMessages, 'content from the same batch, not yet on disk, is in the record');
     } finally {
       await r.store.close();
       rmSync(r.dir, { recursive: true, force: true });
