@@ -177,11 +177,13 @@ describe('kafka path under faults', () => {
     const records = await checkComplete(prefix, wl, () => svc.logs().slice(-3000));
     assert.equal(svc.child.exitCode, null, 'the same service process throughout');
     const metrics = await scrape(svc.adminUrl);
+    // A counter that never moved has no series yet: that is a count of 0.
+    const errors = (component: string, reason: string): number =>
+      metricValue(metrics, 'feedback_loop_component_errors_total', { component, reason }) || 0;
     t.diagnostic(
       `${messages.length} messages in, ${records.length} records out for ${wl.responseIds.length} interactions; ` +
-        `sink send failures ${metricValue(metrics, 'feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'send_failed' })}, ` +
-        `source retries ${metricValue(metrics, 'feedback_loop_component_errors_total', { component: 'kafka', reason: 'pipeline_full' })}, ` +
-        `consumer crashes ${metricValue(metrics, 'feedback_loop_component_errors_total', { component: 'kafka', reason: 'consumer_crash' })}`,
+        `sink send failures ${errors('kafka_sink', 'send_failed')}, source retries ${errors('kafka', 'pipeline_full')}, ` +
+        `consumer crashes ${errors('kafka', 'consumer_crash')}`,
     );
     assert.ok(metricValue(metrics, 'feedback_loop_component_errors_total', { component: 'kafka_sink', reason: 'send_failed' }) > 0 || /brokers unreachable/.test(svc.logs()), 'the sink did see the outage');
     assert.equal((await fetch(`${svc.adminUrl}/readyz`)).status, 200, 'ready again');
