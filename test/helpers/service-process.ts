@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from './tmp';
 
 const CLI = resolve(__dirname, '../../src/cli/main.js');
 
@@ -39,7 +39,7 @@ export interface ServiceProcess {
  * appended to a config that points every port at a free loopback port.
  */
 export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-'));
+  const dir = opts.dir ?? tempDir('feedback-loop-');
   const otlpPort = await freePort();
   const adminPort = await freePort();
   const baseYaml = `service:

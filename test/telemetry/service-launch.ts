@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/service-process';
+import { tempDir } from '../helpers/tmp';
 
 // Like startService (test/helpers/service-process.ts), but the caller can add
 // keys under sources.otlp_http (auth, tls, limits) — startService appends its
@@ -55,7 +55,7 @@ const indent = (text: string, by: string) =>
     .join('\n');
 
 export async function launch(opts: LaunchOptions = {}): Promise<Launched> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-ops-'));
+  const dir = opts.dir ?? tempDir('feedback-loop-ops-');
   const otlpPort = await freePort();
   const adminPort = await freePort();
   const config = `service:

@@ -4,13 +4,13 @@
 // with a Kafka config.
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as avro from 'avsc';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { crc64Avro } from '../../../src/sinks/avro/fingerprint';
 import { freePort, type ServiceProcess } from '../../helpers/service-process';
+import { tempDir } from '../../helpers/tmp';
 
 export interface ReadRecord {
   topic: string;
@@ -128,7 +128,7 @@ export async function startServiceWithConfig(
   body: (ports: { otlp: number; admin: number; dataDir: string }) => string,
   opts: { dir?: string; waitReady?: boolean; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'feedback-loop-kafka-svc-'));
+  const dir = opts.dir ?? tempDir('feedback-loop-kafka-svc-');
   const otlp = await freePort();
   const admin = await freePort();
   const configFile = join(dir, `config-${admin}.yaml`);

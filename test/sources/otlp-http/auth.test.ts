@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { otlpHttpReceiverFactory, createAuthenticator } from '../../../src/sources/otlp-http';
 import { ConfigError, parseConfig } from '../../../src/config/load';
@@ -9,6 +8,7 @@ import { createLogger, Metrics, systemClock, type ComponentContext } from '../..
 import { tracesProtobuf, makeSpans } from '../../otlp/sdk-data';
 import { decodeStatus } from '../../otlp/pb';
 import { FakeConsumer, config, send } from './helpers';
+import { tempDir } from '../../helpers/tmp';
 
 const TOKEN = 'tok-3f9a7c1e5b2d4f60a8c9e7d1b3f5a2c4';
 const PB = { 'Content-Type': 'application/x-protobuf' };
@@ -38,7 +38,7 @@ test('authenticator: env and file tokens, scheme case-insensitive, missing vs in
   assert.equal(a.check(TOKEN), 'auth_invalid', 'no scheme');
   assert.equal(a.check(`Bearer ${TOKEN} extra`), 'auth_invalid');
 
-  const dir = mkdtempSync(join(tmpdir(), 'auth-'));
+  const dir = tempDir('auth-');
   const file = join(dir, 'token');
   writeFileSync(file, `${TOKEN}\n`);
   const f = createAuthenticator({ bearer_token_file: file }, {});
@@ -51,7 +51,7 @@ test('authenticator: an unset variable, an empty or unreadable file is a ConfigE
     (e: unknown) => e instanceof ConfigError && /sources\.otlp_http\.auth\.bearer_token_env: environment variable NOPE_TOKEN is not set/.test(e.message),
   );
   assert.throws(() => createAuthenticator({ bearer_token_env: 'T' }, { T: '   ' }), ConfigError);
-  const dir = mkdtempSync(join(tmpdir(), 'auth-'));
+  const dir = tempDir('auth-');
   writeFileSync(join(dir, 'empty'), '\n');
   assert.throws(
     () => createAuthenticator({ bearer_token_file: join(dir, 'empty') }, {}),

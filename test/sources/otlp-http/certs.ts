@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reply } from './helpers';
+import { tempDir } from '../../helpers/tmp';
 
 // Test certificates made at test time with the machine's `openssl` (none is
 // committed): a CA, a server certificate for 127.0.0.1/localhost signed by it,
@@ -50,7 +50,7 @@ function leaf(dir: string, name: string, issuer: string, ext: string): void {
 }
 
 export function makeTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'otlp-tls-'));
+  const dir = tempDir('otlp-tls-');
   ca(dir, 'ca');
   ca(dir, 'stranger-ca');
   leaf(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
