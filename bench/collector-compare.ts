@@ -4,8 +4,11 @@
 // (OTLP/HTTP → normalize → redact → join → label/sample → Avro → Kafka).
 // "Per core" = spans per CPU-second of the process (user + system time of all
 // its threads, from /proc), so the two are compared on work done, not on how
-// many cores each happened to use.
-//   node dist/bench/collector-compare.js [--interactions 5000] [--out DIR]
+// many cores each happened to use. Each process first gets a warm-up load of
+// its own (other request ids) and is measured only after its output is out:
+// a JIT-compiled service against a Go binary would otherwise pay its warm-up
+// inside a run of a few seconds.
+//   node dist/bench/collector-compare.js [--interactions 10000] [--warmup 2000] [--out DIR]
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,10 +122,13 @@ async function waitForSpans(brokers: string[], topic: string, expected: number, 
   return spans;
 }
 
-export async function run(options: { interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
+export async function run(options: { interactions: number; warmup?: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
   const wl = generate({ seed: 13, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000 });
   const bodies = encodeTraces(wl.spans, 'protobuf', 100);
   const spans = wl.spans.length;
+  const warm = generate({ seed: 14, interactions: options.warmup ?? 2000, feedbackRate: 0.1, textBytes: 3000 });
+  const warmBodies = encodeTraces(warm.spans, 'protobuf', 100);
+  const warmSpans = warm.spans.length;
   const kafka = await startKafka({ numPartitions: 3 });
   const dir = mkdtempSync(join(tmpdir(), 'compare-'));
   try {
@@ -138,10 +144,12 @@ export async function run(options: { interactions: number; out?: string; quiet?:
     let collectorWall: number;
     let collectorSpans: number;
     try {
+      await sendAll(`http://127.0.0.1:${httpPort}/v1/traces`, warmBodies);
+      await waitForSpans(kafka.brokers, topic, warmSpans, 120_000);
       const cpu0 = cpuSeconds(collector.pid);
       const t0 = performance.now();
       await sendAll(`http://127.0.0.1:${httpPort}/v1/traces`, bodies);
-      collectorSpans = await waitForSpans(kafka.brokers, topic, spans, 120_000);
+      collectorSpans = (await waitForSpans(kafka.brokers, topic, warmSpans + spans, 120_000)) - warmSpans;
       if (collectorSpans < spans) process.stderr.write(`collector exported ${collectorSpans}/${spans} spans; log tail:\n${readFileSync(collector.logFile, 'utf8').slice(-3000)}\n`);
       collectorWall = (performance.now() - t0) / 1000;
       collectorCpu = cpuSeconds(collector.pid) - cpu0;
@@ -158,17 +166,18 @@ export async function run(options: { interactions: number; out?: string; quiet?:
     let ourWall: number;
     let records: number;
     try {
+      const drained = (text: string): boolean =>
+        metricValue(text, 'feedback_loop_join_open_windows') === 0 && metricValue(text, 'feedback_loop_outbox_backlog_records') === 0;
+      const emitted = (text: string): number => metricValue(text, 'feedback_loop_component_emitted_items_total', { component: 'outbox' });
+      await sendAll(`${svc.otlpUrl}/v1/traces`, warmBodies);
+      const warmRecords = emitted(await waitForMetrics(svc.adminUrl, drained, 300_000));
       const cpu0 = cpuSeconds(svc.child.pid!);
       const t0 = performance.now();
       await sendAll(`${svc.otlpUrl}/v1/traces`, bodies);
-      const m = await waitForMetrics(
-        svc.adminUrl,
-        (text) => metricValue(text, 'feedback_loop_join_open_windows') === 0 && metricValue(text, 'feedback_loop_outbox_backlog_records') === 0,
-        300_000,
-      );
+      const m = await waitForMetrics(svc.adminUrl, (text) => drained(text) && emitted(text) > warmRecords, 300_000);
       ourWall = (performance.now() - t0) / 1000;
       ourCpu = cpuSeconds(svc.child.pid!) - cpu0;
-      records = metricValue(m, 'feedback_loop_component_emitted_items_total', { component: 'outbox' });
+      records = emitted(m) - warmRecords;
     } finally {
       await svc.kill('SIGTERM');
     }
@@ -176,6 +185,7 @@ export async function run(options: { interactions: number; out?: string; quiet?:
     const ourPerCore = Math.round(spans / ourCpu);
     const figures = {
       spans,
+      warmup_spans: warmSpans,
       collector: { spans_exported: collectorSpans, cpu_s: round(collectorCpu), wall_s: round(collectorWall), spans_per_cpu_s: collectorPerCore },
       feedback_loop: { records_written: records, cpu_s: round(ourCpu), wall_s: round(ourWall), spans_per_cpu_s: ourPerCore },
       ratio_feedback_loop_to_collector: Math.round((ourPerCore / collectorPerCore) * 100) / 100,
@@ -192,7 +202,7 @@ export async function run(options: { interactions: number; out?: string; quiet?:
 const round = (n: number) => Math.round(n * 100) / 100;
 
 if (require.main === module) {
-  run({ interactions: Number(arg('interactions', '5000')), out: process.argv.includes('--out') ? arg('out', '') : undefined }).catch((err) => {
+  run({ interactions: Number(arg('interactions', '10000')), warmup: Number(arg('warmup', '2000')), out: process.argv.includes('--out') ? arg('out', '') : undefined }).catch((err) => {
     console.error(err);
     process.exitCode = 1;
   });

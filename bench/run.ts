@@ -30,7 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'http', script: 'http.js', args: ['--seconds', '20', '--interactions', '20000'], smokeArgs: ['--seconds', '2', '--interactions', '400'] },
   { name: 'kafka', script: 'kafka.js', args: ['--interactions', '20000', '--signals', '200'], infra: true },
   { name: 'scaleout', script: 'scaleout.js', args: [], infra: true },
-  { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '5000'], infra: true },
+  { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '10000', '--warmup', '2000'], infra: true },
 ];
 
 function main(): number {

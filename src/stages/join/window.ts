@@ -46,8 +46,9 @@ export interface WindowState {
   fragments: FragmentHead[];
   feedback: FeedbackSignal[];
   /**
-   * Content held in the window value itself: windows written before 0.3 kept
-   * it there, and keep it until they close. New windows never have it.
+   * Content held in the window value itself: windows written before content
+   * was stored apart kept it there, and keep it until they close. New windows
+   * never have it.
    */
   inline?: WindowContent;
   /** Processing time the window opened / last changed (Unix ms). */
@@ -74,7 +75,7 @@ export interface Tombstone {
   /**
    * Ids of the signals the closed window's record carried, so one delivered
    * again after the close (a source re-reading after a crash) is a duplicate,
-   * not late feedback. Absent in tombstones written before 0.2.
+   * not late feedback. Absent in tombstones written before they kept it.
    */
   signals?: string[];
 }
@@ -84,9 +85,9 @@ export type Stored = WindowState | Tombstone;
 export const isTombstone = (v: Stored | undefined): v is Tombstone => (v as Tombstone | undefined)?.closed === true;
 
 /**
- * A window as read from the store. One written before 0.3 held its content
- * inline (whole interaction and fragments, no refs): it becomes a window with
- * heads and that content under `inline`, emitted with it when it closes.
+ * A window as read from the store. One written before content was stored
+ * apart held it inline (whole interaction and fragments, no refs): it becomes
+ * a window with heads and that content under `inline`, emitted when it closes.
  */
 export function upgradeWindow(w: WindowState): WindowState {
   const legacy = w as unknown as { interaction?: Interaction | InteractionHead; fragments: Array<ContentFragment | FragmentHead> };
@@ -160,7 +161,7 @@ export function absorb(into: WindowState, from: WindowState): { duplicates: numb
       duplicates++;
       if (f.ref) orphaned.push(f.ref);
     } else if (!f.ref && from.inline) {
-      // A window from before 0.3: its fragments are inline, in head order.
+      // A window from before content was stored apart: fragments inline, in head order.
       (into.inline ??= { fragments: [] }).fragments.push(from.inline.fragments[i]!);
     }
   });

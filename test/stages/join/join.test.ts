@@ -381,7 +381,7 @@ describe('join, window content stored apart from the window', () => {
     }
   });
 
-  test('a window stored by 0.2 (content inline) takes new signals and closes to a record with its content', async () => {
+  test('a window stored before content was stored apart (content inline) takes new signals and closes to a record with its content', async () => {
     const r = await rig({ window: '1h', implicit: { enabled: false } });
     try {
       const i = withMark();
