@@ -25,6 +25,10 @@ export interface ReplayCounts {
   feedbackSignals: number;
   dropped: Record<string, number>;
   topics: Partial<Record<Topic, number>>;
+  /** Values the redaction replaced, by entity type (from each event's summary). */
+  redacted: Record<string, number>;
+  /** Attribute values replaced because their key matched blocked_key_patterns. */
+  keysRedacted: number;
 }
 
 export interface ReplayOptions {
@@ -59,7 +63,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayCounts> {
   const redactor = createRedactor(config.redact, env);
   const store = new StateStore(dir, { sync: false });
   const sink = new DiscardSink();
-  const counts: ReplayCounts = { spans: 0, logRecords: 0, interactions: 0, feedbackSignals: 0, dropped: {}, topics: {} };
+  const counts: ReplayCounts = { spans: 0, logRecords: 0, interactions: 0, feedbackSignals: 0, dropped: {}, topics: {}, redacted: {}, keysRedacted: 0 };
   try {
     await store.open();
     const outbox = new Outbox(store, sink, ctx, { chunk: 1000, maxBacklog: Number.MAX_SAFE_INTEGER });
@@ -79,6 +83,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayCounts> {
           try {
             const r = redactor.redact(e);
             items.push({ event: r.event, redaction: r.summary });
+            for (const [type, c] of Object.entries(r.summary.entities)) counts.redacted[type] = (counts.redacted[type] ?? 0) + c;
+            counts.keysRedacted += r.summary.keysRedacted;
             if (e.kind === 'interaction') counts.interactions++;
             else if (e.kind === 'feedback') counts.feedbackSignals++;
           } catch {

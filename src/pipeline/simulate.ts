@@ -72,6 +72,13 @@ function rowsFor(sims: Simulation[]): Row[] {
       ['  eval', ...all((s) => s.stats.splits.eval)],
     ]),
   );
+  const entities = [...new Set(sims.flatMap((s) => Object.keys(s.counts.redacted)))].sort();
+  rows.push(
+    ...section('values redacted, by entity type', [
+      ...entities.map((t): Row => [`  ${t}`, ...all((s) => s.counts.redacted[t] ?? 0)]),
+      ['  attribute values under blocked keys', ...all((s) => s.counts.keysRedacted)],
+    ]),
+  );
   const dropped = [...new Set(sims.flatMap((s) => Object.keys(s.counts.dropped)))].sort();
   rows.push(...section('dropped before the join', dropped.map((r): Row => [`  ${r}`, ...all((s) => s.counts.dropped[r] ?? 0)])));
   return rows;

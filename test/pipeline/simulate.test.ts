@@ -52,6 +52,24 @@ test('a new policy shows its effect side by side, and the same input gives the s
   assert.match(table, /current.*new.*change/);
 });
 
+test('a redaction change shows its effect by entity type: what a detector switched off or added would replace', async () => {
+  const base = await simulate('current', keepAllNoQueues, [CAPTURE]);
+  const emails = base.counts.redacted.email ?? 0;
+  assert.ok(emails > 0, 'the capture has email addresses');
+  const changed = parseConfig(
+    `join:\n  window: 1h\nredact:\n  detectors: { email: false }\n  custom_detectors:\n    - { name: job_title, pattern: 'compliance officer' }\n`,
+    'changed.yaml',
+    {},
+  );
+  const sim = await simulate('new', changed, [CAPTURE]);
+  assert.equal(sim.counts.redacted.email ?? 0, 0);
+  assert.ok((sim.counts.redacted.job_title ?? 0) > 0, 'the custom detector finds what it was written for');
+  const table = formatSimulations([base, sim]);
+  assert.match(table, /values redacted, by entity type/);
+  assert.match(table, new RegExp(`\\n  email\\s+${emails}\\s+0\\s+-${emails}\\n`));
+  assert.match(table, /\n {2}job_title\s+0\s+\d+\s+\+\d+\n/);
+});
+
 test('the CLI prints the comparison and exits 0; a bad config exits 1 naming the key', () => {
   const out = execFileSync(process.execPath, [CLI, 'simulate', '--config', 'config/default.yaml', '--baseline', 'config/default.yaml', CAPTURE], {
     cwd: resolve(__dirname, '..', '..', '..'),
