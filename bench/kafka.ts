@@ -5,10 +5,11 @@
 //  2. eager-mode loop latency: with the interactions already in their windows,
 //     feedback is produced at a steady rate; each signal's time from produce to
 //     its eager record on the labeled topic → p50/p99
+//   BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the service of the sustained run.
 //   node dist/bench/kafka.js [--interactions 5000] [--signals 200] [--out DIR]
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import { encodeTraces, generate } from './workload';
-import { arg, percentile, report } from './report';
+import { arg, percentile, report, serviceNodeArgs } from './report';
 import { startKafka } from '../test/infra';
 import { kafkaServiceYaml, startServiceWithConfig } from '../test/sinks/kafka/helpers';
 import { metricValue, waitForMetrics } from '../test/helpers/metrics-scrape';
@@ -40,6 +41,7 @@ export async function run(options: { interactions: number; signals: number; out?
         'log_level: info',
         'log_level: warn',
       ),
+      { nodeArgs: serviceNodeArgs() },
     );
     let sustained: Record<string, unknown>;
     try {

@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { freePort } from '../helpers/service-process';
-import { tempDir } from '../helpers/tmp';
+import { readFileSync } from 'node:fs';
+import { spawnService, type ServiceProcess } from '../helpers/service-process';
 
-// Like startService (test/helpers/service-process.ts), but the caller can add
-// keys under sources.otlp_http (auth, tls, limits) — startService appends its
-// extra YAML after a complete otlp_http block, where a second `sources:` key
-// would be a duplicate — and can watch the process before it is ready.
-
-const CLI = resolve(__dirname, '../../src/cli/main.js');
+// startService (test/helpers/service-process.ts) with keys under
+// sources.otlp_http (auth, tls, limits), sinks.file and telemetry: startService
+// appends its extra YAML after a complete otlp_http block, where a second
+// `sources:` key would be a duplicate. Can return before the service is ready.
 
 export interface LaunchOptions {
   /** YAML lines placed under `sources.otlp_http:` (unindented; indented here). */
@@ -29,23 +24,7 @@ export interface LaunchOptions {
   shutdownGrace?: string;
 }
 
-export interface Launched {
-  dir: string;
-  configFile: string;
-  otlpUrl: string;
-  adminUrl: string;
-  outDir: string;
-  logFile: string;
-  child: ChildProcess;
-  /** Resolves with the exit code (or signal name). */
-  exited: Promise<number | string>;
-  kill(signal: NodeJS.Signals): Promise<number | string>;
-  logs(): string;
-  pid: number;
-  otlpPort: number;
-  adminPort: number;
-  waitReady(timeoutMs?: number): Promise<void>;
-}
+export type Launched = ServiceProcess;
 
 const indent = (text: string, by: string) =>
   text
@@ -54,76 +33,27 @@ const indent = (text: string, by: string) =>
     .map((l) => by + l)
     .join('\n');
 
-export async function launch(opts: LaunchOptions = {}): Promise<Launched> {
-  const dir = opts.dir ?? tempDir('feedback-loop-ops-');
-  const otlpPort = await freePort();
-  const adminPort = await freePort();
-  const config = `service:
-  data_dir: ${join(dir, 'data')}
+export function launch(opts: LaunchOptions = {}): Promise<Launched> {
+  return spawnService(
+    (p) => `service:
+  data_dir: ${p.dataDir}
   shutdown_grace: ${opts.shutdownGrace ?? '20s'}
 sources:
   otlp_http:
-    endpoint: 127.0.0.1:${otlpPort}
+    endpoint: 127.0.0.1:${p.otlp}
 ${opts.otlpHttp ? indent(opts.otlpHttp, '    ') : ''}
 sinks:
   file:
-    directory: ${join(dir, 'out')}
+    directory: ${p.outDir}
 ${opts.fileSink ? indent(opts.fileSink, '    ') : ''}
 telemetry:
   log_level: info
   admin:
-    endpoint: 127.0.0.1:${adminPort}
+    endpoint: 127.0.0.1:${p.admin}
 ${opts.telemetry ? indent(opts.telemetry, '  ') : ''}
-${opts.extraYaml ?? ''}`;
-  const configFile = join(dir, `config-${otlpPort}.yaml`);
-  writeFileSync(configFile, config);
-  const logFile = join(dir, `service-${otlpPort}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], {
-    stdio: ['ignore', fd, fd],
-    env: { ...process.env, FEEDBACK_LOOP_HMAC_KEY: 'test-hmac-key-0123456789abcdef0123456789', ...opts.env },
-  });
-  closeSync(fd);
-  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const logs = () => readFileSync(logFile, 'utf8');
-  const waitReady = async (timeoutMs = 20_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const early = await Promise.race([exited.then((c) => `exited: ${c}`), new Promise<string>((r) => setTimeout(() => r(''), 50))]);
-      if (early) throw new Error(`service ${early}\n${logs().slice(-3000)}`);
-      try {
-        if ((await fetch(`${adminUrl}/readyz`)).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`service did not become ready\n${logs().slice(-3000)}`);
-      }
-    }
-  };
-  const sp: Launched = {
-    dir,
-    configFile,
-    otlpUrl: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${otlpPort}`,
-    adminUrl,
-    outDir: join(dir, 'out'),
-    logFile,
-    child,
-    exited,
-    kill: (signal) => {
-      child.kill(signal);
-      return exited;
-    },
-    logs,
-    pid: child.pid ?? -1,
-    otlpPort,
-    adminPort,
-    waitReady,
-  };
-  if (!opts.noWait) await waitReady();
-  return sp;
+${opts.extraYaml ?? ''}`,
+    { dir: opts.dir, prefix: 'feedback-loop-ops-', env: opts.env, waitReady: !opts.noWait, tls: opts.tls },
+  );
 }
 
 /** Resident set size of a process in bytes (Linux /proc), or NaN when it is gone. */

@@ -3,14 +3,12 @@
 // schema registry — not the service's own decoders), and run the service CLI
 // with a Kafka config.
 
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as avro from 'avsc';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { crc64Avro } from '../../../src/sinks/avro/fingerprint';
-import { freePort, type ServiceProcess } from '../../helpers/service-process';
-import { tempDir } from '../../helpers/tmp';
+import { spawnService, type ServiceProcess } from '../../helpers/service-process';
 
 export interface ReadRecord {
   topic: string;
@@ -120,57 +118,21 @@ export async function readTopics(
 }
 
 /**
- * Runs the real service CLI with a complete config (test/helpers/service-process's
- * startService cannot add a `sources.kafka` block: its base config already has
- * `sources:`). Waits until /readyz answers 200 unless `waitReady` is false.
+ * Runs the real service CLI with a complete config (startService cannot add a
+ * `sources.kafka` block: its base config already has `sources:`). Waits until
+ * /readyz answers 200 unless `waitReady` is false.
  */
-export async function startServiceWithConfig(
+export function startServiceWithConfig(
   body: (ports: { otlp: number; admin: number; dataDir: string }) => string,
-  opts: { dir?: string; waitReady?: boolean; timeoutMs?: number } = {},
+  opts: { dir?: string; waitReady?: boolean; timeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<ServiceProcess> {
-  const dir = opts.dir ?? tempDir('feedback-loop-kafka-svc-');
-  const otlp = await freePort();
-  const admin = await freePort();
-  const configFile = join(dir, `config-${admin}.yaml`);
-  writeFileSync(configFile, body({ otlp, admin, dataDir: join(dir, 'data') }));
-  const logFile = join(dir, `service-${admin}.log`);
-  const fd = openSync(logFile, 'a');
-  const cli = resolve(__dirname, '../../../src/cli/main.js');
-  const child = spawn(process.execPath, [cli, 'start', '--config', configFile], {
-    stdio: ['ignore', fd, fd],
-    env: { ...process.env, FEEDBACK_LOOP_HMAC_KEY: 'test-hmac-key-0123456789abcdef0123456789' },
+  return spawnService(body, {
+    dir: opts.dir,
+    prefix: 'feedback-loop-kafka-svc-',
+    waitReady: opts.waitReady,
+    readyTimeoutMs: opts.timeoutMs ?? 60_000,
+    nodeArgs: opts.nodeArgs,
   });
-  closeSync(fd);
-  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const sp: ServiceProcess = {
-    dir,
-    otlpUrl: `http://127.0.0.1:${otlp}`,
-    adminUrl: `http://127.0.0.1:${admin}`,
-    outDir: join(dir, 'out'),
-    logFile,
-    child,
-    exited,
-    kill: (signal) => {
-      child.kill(signal);
-      return exited;
-    },
-    logs: () => readFileSync(logFile, 'utf8'),
-  };
-  if (opts.waitReady === false) return sp;
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  for (;;) {
-    const early = await Promise.race([exited.then((c) => `exited: ${c}`), new Promise<string>((r) => setTimeout(() => r(''), 100))]);
-    if (early) throw new Error(`service ${early}\n${sp.logs().slice(-3000)}`);
-    try {
-      if ((await fetch(`${sp.adminUrl}/readyz`)).status === 200) return sp;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`service did not become ready\n${sp.logs().slice(-3000)}`);
-    }
-  }
 }
 
 /** The YAML of a Kafka deployment for tests: Kafka in and out, short windows, admin on a free port. */
