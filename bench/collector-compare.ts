@@ -184,6 +184,7 @@ export async function run(options: { interactions: number; warmup?: number; out?
     const collectorPerCore = Math.round(collectorSpans / collectorCpu);
     const ourPerCore = Math.round(spans / ourCpu);
     const figures = {
+      service_node_args: serviceNodeArgs().join(' '),
       spans,
       warmup_spans: warmSpans,
       collector: { spans_exported: collectorSpans, cpu_s: round(collectorCpu), wall_s: round(collectorWall), spans_per_cpu_s: collectorPerCore },

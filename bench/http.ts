@@ -118,6 +118,7 @@ export async function run(options: { seconds: number; interactions: number; out?
     await Promise.all(inflight);
     latencies.sort((a, b) => a - b);
     const figures = {
+      service_node_args: serviceNodeArgs().join(' '),
       sustained_spans_per_s: Math.round(sustained),
       sustained_seconds: Math.round(sustainedS * 10) / 10,
       // All the service's threads (event loop, LevelDB, zlib), over the sustained phase.

@@ -96,6 +96,7 @@ export async function run(options: { interactions: number; signals: number; out?
         'log_level: info',
         'log_level: warn',
       ),
+      { nodeArgs: serviceNodeArgs() },
     );
     const latencies: number[] = [];
     try {
@@ -135,6 +136,7 @@ export async function run(options: { interactions: number; signals: number; out?
     }
     latencies.sort((a, b) => a - b);
     const figures = {
+      service_node_args: serviceNodeArgs().join(' '),
       sustained,
       eager_signal_to_record_ms: {
         signals: latencies.length,

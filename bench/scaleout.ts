@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { encodeLogs, encodeTraces, generate } from './workload';
-import { arg, report } from './report';
+import { arg, report, serviceNodeArgs } from './report';
 import { startKafka, type KafkaBroker } from '../test/infra';
 import { startServiceWithConfig } from '../test/sinks/kafka/helpers';
 import type { ServiceProcess } from '../test/helpers/service-process';
@@ -46,7 +46,12 @@ async function throughput(kafka: KafkaBroker, instances: number, interactions: n
     for (let i = 0; i < instances; i++) {
       const dir = mkdtempSync(join(tmpdir(), 'so-bench-'));
       dirs.push(dir);
-      procs.push(await startServiceWithConfig((ports) => instanceYaml(d, `bench${i}`, ports).replace('log_level: info', 'log_level: warn'), { dir }));
+      procs.push(
+        await startServiceWithConfig((ports) => instanceYaml(d, `bench${i}`, ports).replace('log_level: info', 'log_level: warn'), {
+          dir,
+          nodeArgs: serviceNodeArgs(),
+        }),
+      );
     }
     // Let the group settle (every partition restored somewhere) before the clock starts.
     await until(async () => (await ownedPartitions(procs)) === d.partitions, 60_000);
