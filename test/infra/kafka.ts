@@ -58,6 +58,8 @@ export interface KafkaOptions {
   properties?: Record<string, string>;
   /** Java heap (default 512m). */
   heap?: string;
+  /** Extra `kafka-storage format` arguments, e.g. `['--add-scram', 'SCRAM-SHA-256=[name=u,password=p]']`. */
+  formatArgs?: string[];
   /** How long to wait for the broker to answer (default 90 s). */
   startTimeoutMs?: number;
 }
@@ -139,7 +141,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
   // Kafka's own format (base64url of a 16-byte UUID); an id that starts with
   // '-' would be read by StorageTool as an option, so force a letter first.
   const clusterId = `K${randomBytes(16).toString('base64url').slice(1)}`;
-  await runTool('java', javaArgs('kafka.tools.StorageTool', '256m', ['format', '--cluster-id', clusterId, '--config', join(dir, 'server.properties')]), {
+  await runTool('java', javaArgs('kafka.tools.StorageTool', '256m', ['format', '--cluster-id', clusterId, '--config', join(dir, 'server.properties'), ...(options.formatArgs ?? [])]), {
     logFile,
   });
 
