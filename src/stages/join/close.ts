@@ -40,13 +40,14 @@ export type StoredContent = Interaction | ContentFragment;
 export async function loadContents(store: StateStore, ws: WindowState[], pending?: Map<string, StoredContent>): Promise<WindowContent[]> {
   const refs = ws.flatMap(contentRefs).filter((r) => !pending?.has(r));
   const values = await store.getMany<StoredContent>(refs);
-  const found = new Map<string, StoredContent>(pending);
-  refs.forEach((r, i) => values[i] && found.set(r, values[i]!));
+  const read = new Map<string, StoredContent>();
+  refs.forEach((r, i) => values[i] && read.set(r, values[i]!));
+  const get = (ref: string): StoredContent | undefined => (ref ? (pending?.get(ref) ?? read.get(ref)) : undefined);
   return ws.map((w) => {
-    const interaction = w.inline?.interaction ?? (w.interaction?.ref ? (found.get(w.interaction.ref) as Interaction | undefined) : undefined);
+    const interaction = w.inline?.interaction ?? (w.interaction && (get(w.interaction.ref) as Interaction | undefined));
     const fragments = w.inline ? [...w.inline.fragments] : [];
     for (const f of w.fragments) {
-      const c = f.ref ? found.get(f.ref) : undefined;
+      const c = get(f.ref);
       if (c) fragments.push(c as ContentFragment);
     }
     return { interaction, fragments };

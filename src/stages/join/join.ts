@@ -249,9 +249,9 @@ export class JoinStage {
           continue;
         }
         const w = windowFor(key);
-        const part = `f${event.sequence}.${event.timeMs}`;
-        if (addFragment(w, { sequence: event.sequence, timeMs: event.timeMs, ref: KEY.content(key, part) })) {
-          putContent(KEY.content(key, part), event);
+        const ref = KEY.content(key, `f${event.sequence}.${event.timeMs}`);
+        if (addFragment(w, { sequence: event.sequence, timeMs: event.timeMs, ref })) {
+          putContent(ref, event);
         } else {
           this.m.duplicate.labels('content').inc();
         }
