@@ -8,7 +8,7 @@
 //  2. latency: open-loop load at half that rate → ack latency p50/p99
 // The load generator replays pre-encoded protobuf requests over keep-alive
 // connections, so it costs little CPU next to the service.
-//   node dist/bench/http.js [--seconds 20] [--interactions 20000] [--out DIR]
+//   node dist/bench/http.js [--seconds 20] [--latency-seconds 30] [--interactions 20000] [--out DIR]
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ async function rssOf(pid: number): Promise<number> {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function run(options: { seconds: number; interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
+export async function run(options: { seconds: number; latencySeconds?: number; interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
   const wl = generate({ seed: 7, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000, legacyShare: 0.2 });
   const perRequest = 50;
   const bodies: Body[] = [];
@@ -102,7 +102,8 @@ export async function run(options: { seconds: number; interactions: number; out?
     const spansPerBody = perRequest;
     const targetReqPerS = sustained / 2 / spansPerBody;
     const latencies: number[] = [];
-    const latencySeconds = Math.min(10, options.seconds);
+    // Long enough for a p99 from ~1,000 requests (10 s gave ~300: the 4th largest, which moved run to run).
+    const latencySeconds = options.latencySeconds ?? 30;
     const count = Math.max(20, Math.floor(targetReqPerS * latencySeconds));
     const tracesOnly = bodies.filter((b) => b.spans > 0);
     const start = performance.now();
@@ -129,6 +130,7 @@ export async function run(options: { seconds: number; interactions: number; out?
       records_to_file_sink: recordsToSink,
       requests_retried_503_429: rejected,
       latency_at_rate_spans_per_s: Math.round(targetReqPerS * spansPerBody),
+      latency_requests: latencies.length,
       ack_latency_ms: {
         p50: Math.round(percentile(latencies, 50) * 10) / 10,
         p99: Math.round(percentile(latencies, 99) * 10) / 10,
@@ -150,6 +152,7 @@ export async function run(options: { seconds: number; interactions: number; out?
 if (require.main === module) {
   run({
     seconds: Number(arg('seconds', '20')),
+    latencySeconds: Number(arg('latency-seconds', '30')),
     interactions: Number(arg('interactions', '20000')),
     out: process.argv.includes('--out') ? arg('out', '') : undefined,
   }).catch((err) => {

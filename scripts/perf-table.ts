@@ -37,7 +37,7 @@ function rows(): string[] {
       `${n(h.sustained_spans_per_s)} spans/s using ${h.service_cpu_cores_while_sustained} cores; every record with the sink ${h.seconds_from_last_ack_to_all_records} s after the last ack`,
       h.sustained_spans_per_s >= 15000,
     );
-    row(`ack latency p99 at half that rate (${n(h.latency_at_rate_spans_per_s)} spans/s)`, '< 50 ms', `p50 ${h.ack_latency_ms.p50} ms, p99 ${h.ack_latency_ms.p99} ms`, h.ack_latency_ms.p99 < 50);
+    row(`ack latency p99 at half that rate (${n(h.latency_at_rate_spans_per_s)} spans/s)`, '< 50 ms', `p50 ${h.ack_latency_ms.p50} ms, p99 ${h.ack_latency_ms.p99} ms${h.latency_requests ? ` over ${n(h.latency_requests)} requests` : ""}`, h.ack_latency_ms.p99 < 50);
   }
   const z = load('deflate')?.figures;
   if (z) {
