@@ -51,45 +51,45 @@ describe('scale-out: all instances stopped and restarted', () => {
   });
 
   it('restores windows from the changelog: feedback sent after the restart joins them', { timeout: 180_000 }, async () => {
-    const t = traffic(424242, 60, { feedbackLater: true });
-    assert.ok(t.later.length > 0 && [...t.expected.values()].some((e) => e.user > 0));
-    const first = await Promise.all(['a', 'b'].map((name) => startInstance(deployment, name)));
-    instances.push(...first);
-    for (const s of first) dirs.add(s.dir);
-    for (let i = 0; i < t.bodies.length; i++) await post(() => first, i, t.bodies[i]!);
-    // Every interaction has an open window somewhere before the stop.
-    await until('60 open windows', async () => (await metricSum(first, 'feedback_loop_scaleout_open_windows')) >= 60, 30_000);
-
-    for (const s of first) assert.equal(await s.kill('SIGTERM'), 0, 'clean exit');
-    for (const s of first) {
-      const closed = logsOf(s).filter((l) => l.msg === 'scale-out: partition closed' && l.instance === (s === first[0] ? 'a' : 'b'));
-      assert.ok(closed.length > 0 && closed.every((l) => l.clean === true), 'every partition closed clean (committed, checkpointed)');
-    }
-    // Nothing was emitted yet: the windows are still open.
-    const early = await readTopics(deployment.brokers, [`${deployment.prefix}.labeled_interactions`], singleObjectDecoder(), () => false, 3000);
-    assert.equal(early.length, 0, 'no record before the windows close');
-
-    const second = await Promise.all([
-      startInstance(deployment, 'a2', first[0]!.dir),
-      startInstance(deployment, 'b2', first[1]!.dir),
-      startInstance(deployment, 'c2'),
-    ]);
-    instances.push(...second);
-    dirs.add(second[2]!.dir);
-    await until('every partition restored', async () => (await metricSum(second, 'feedback_loop_scaleout_partitions_owned')) === deployment.partitions, 60_000);
-    assert.ok((await metricSum(second, 'feedback_loop_scaleout_open_windows')) >= 60, 'the windows are back');
-    for (let i = 0; i < t.later.length; i++) await post(() => second, i, t.later[i]!);
-
-    let records: ReadRecord[] = [];
+    // Any failure (it failed once in ~14 runs, with its logs lost) prints every instance's log tail.
     try {
-      records = await readOutputs(deployment, new Set(t.expected.keys()), 90_000);
+      const t = traffic(424242, 60, { feedbackLater: true });
+      assert.ok(t.later.length > 0 && [...t.expected.values()].some((e) => e.user > 0));
+      const first = await Promise.all(['a', 'b'].map((name) => startInstance(deployment, name)));
+      instances.push(...first);
+      for (const s of first) dirs.add(s.dir);
+      for (let i = 0; i < t.bodies.length; i++) await post(() => first, i, t.bodies[i]!);
+      // Every interaction has an open window somewhere before the stop.
+      await until('60 open windows', async () => (await metricSum(first, 'feedback_loop_scaleout_open_windows')) >= 60, 30_000);
+
+      for (const s of first) assert.equal(await s.kill('SIGTERM'), 0, 'clean exit');
+      for (const s of first) {
+        const closed = logsOf(s).filter((l) => l.msg === 'scale-out: partition closed' && l.instance === (s === first[0] ? 'a' : 'b'));
+        assert.ok(closed.length > 0 && closed.every((l) => l.clean === true), 'every partition closed clean (committed, checkpointed)');
+      }
+      // Nothing was emitted yet: the windows are still open.
+      const early = await readTopics(deployment.brokers, [`${deployment.prefix}.labeled_interactions`], singleObjectDecoder(), () => false, 3000);
+      assert.equal(early.length, 0, 'no record before the windows close');
+
+      const second = await Promise.all([
+        startInstance(deployment, 'a2', first[0]!.dir),
+        startInstance(deployment, 'b2', first[1]!.dir),
+        startInstance(deployment, 'c2'),
+      ]);
+      instances.push(...second);
+      dirs.add(second[2]!.dir);
+      await until('every partition restored', async () => (await metricSum(second, 'feedback_loop_scaleout_partitions_owned')) === deployment.partitions, 60_000);
+      assert.ok((await metricSum(second, 'feedback_loop_scaleout_open_windows')) >= 60, 'the windows are back');
+      for (let i = 0; i < t.later.length; i++) await post(() => second, i, t.later[i]!);
+
+      const records: ReadRecord[] = await readOutputs(deployment, new Set(t.expected.keys()), 90_000);
       checkJoined(deployment, records, t);
+      const restored = second.flatMap((s) => logsOf(s).filter((l) => l.msg === 'scale-out: partition restored'));
+      assert.ok(restored.some((l) => l.from === 'checkpoint'), 'a kept data dir restored from its checkpoint');
+      assert.ok(restored.some((l) => l.from === 'beginning' && Number(l.records) > 0 && Number(l.openWindows) > 0), 'a new owner rebuilt open windows from the changelog');
     } catch (err) {
       for (const s of instances) process.stderr.write(`\n--- ${s.logFile}\n${s.logs().slice(-4000)}\n`);
       throw err;
     }
-    const restored = second.flatMap((s) => logsOf(s).filter((l) => l.msg === 'scale-out: partition restored'));
-    assert.ok(restored.some((l) => l.from === 'checkpoint'), 'a kept data dir restored from its checkpoint');
-    assert.ok(restored.some((l) => l.from === 'beginning' && Number(l.records) > 0 && Number(l.openWindows) > 0), 'a new owner rebuilt open windows from the changelog');
   });
 });
