@@ -179,7 +179,9 @@ describe('kafka sink on a real broker and schema registry', () => {
     try {
       const sent = entries();
       await sink.write(sent.slice(0, 1));
-      const restarting = kafka!.restart();
+      // Down for longer than the sink's bounded retries (3, 0.2 s doubling to at most
+      // 2 s): a quick restart could otherwise be ridden out, with no write ever refused.
+      const restarting = kafka!.restart({ downMs: 5000 });
       let refused = 0;
       let sawNotReady = false;
       // While the broker is away: try to write (as the outbox would) and watch readiness.
