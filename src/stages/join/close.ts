@@ -101,7 +101,7 @@ export class WindowCloser {
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
       const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
       const drafts: OutboxDraft[] = [];
-      const closing: number[] = [];
+      const closing: Array<{ i: number; basis: string }> = [];
       keys.forEach((key, i) => {
         const w = ws[i];
         if (!w) return; // stale entry (absorbed or closed window): deleted above
@@ -121,13 +121,12 @@ export class WindowCloser {
           );
           return;
         }
-        closing.push(i);
+        closing.push({ i, basis: deadline <= now ? 'processing_time' : 'event_time' });
       });
-      const contents = await loadContents(this.store, closing.map((i) => ws[i]!));
-      closing.forEach((i, n) => {
+      const contents = await loadContents(this.store, closing.map(({ i }) => ws[i]!));
+      closing.forEach(({ i, basis }, n) => {
         const key = keys[i]!;
         const w = ws[i]!;
-        const basis = w.lastSeenMs + this.config.window <= now ? 'processing_time' : 'event_time';
         drafts.push(...this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis));
         for (const ref of contentRefs(w)) batch.push({ type: 'del', key: ref });
         // The other index entry (if not found by this sweep) goes stale and is dropped when found.
