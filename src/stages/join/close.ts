@@ -69,8 +69,8 @@ export class WindowCloser {
     private readonly outbox: Outbox,
     private readonly m: JoinMetrics,
     private readonly counters: ComponentCounters,
-    /** Label, sample and route (dead-letters a record that cannot be encoded). */
-    private readonly decide: (record: LabeledRecord) => OutboxDraft[],
+    /** Label, sample and route records in one call, in order (dead-letters a record that cannot be encoded). */
+    private readonly decide: (records: LabeledRecord[]) => Promise<OutboxDraft[][]>,
     private readonly observeLoop: (w: WindowState, now: number) => void,
   ) {}
 
@@ -100,7 +100,7 @@ export class WindowCloser {
       const ws = stored.map((v) => (v && !isTombstone(v) ? upgradeWindow(v) : undefined));
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
       const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
-      const drafts: OutboxDraft[] = [];
+      const records: LabeledRecord[] = [];
       const closing: Array<{ i: number; basis: string }> = [];
       keys.forEach((key, i) => {
         const w = ws[i];
@@ -127,7 +127,8 @@ export class WindowCloser {
       closing.forEach(({ i, basis }, n) => {
         const key = keys[i]!;
         const w = ws[i]!;
-        drafts.push(...this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis));
+        const record = this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis);
+        if (record) records.push(record);
         for (const ref of contentRefs(w)) batch.push({ type: 'del', key: ref });
         // The other index entry (if not found by this sweep) goes stale and is dropped when found.
         batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
@@ -148,27 +149,28 @@ export class WindowCloser {
         }
         closed++;
       });
-      this.outbox.stage(drafts, batch);
+      if (records.length) this.outbox.stage((await this.decide(records)).flat(), batch);
     }
     await this.expireTombstones(now, batch);
     return { closed, scanned, batch };
   }
 
-  private closeWindow(w: WindowState, content: WindowContent, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
+  /** The record a closing window emits, if any. */
+  private closeWindow(w: WindowState, content: WindowContent, session: SessionEntry | undefined, now: number, timeBasis: string): LabeledRecord | undefined {
     this.m.closed.labels(timeBasis).inc();
     if (!content.interaction) {
       if (w.feedback.length === 0) {
         // Content logs whose span never arrived carry no label and no request id.
         this.counters.dropped('content_without_interaction');
-        return [];
+        return undefined;
       }
       this.m.orphaned.labels('no_interaction').inc();
-      return this.decide(toRecord(w, content, 'orphan', true, now, ORPHAN_REASON));
+      return toRecord(w, content, 'orphan', true, now, ORPHAN_REASON);
     }
     if (this.config.implicit.enabled) this.deriveAtClose(w, content.interaction, session, now);
     if (w.feedback.length > 0) this.m.joined.inc();
     this.observeLoop(w, now);
-    return this.decide(toRecord(w, content, 'window_expired', true, now));
+    return toRecord(w, content, 'window_expired', true, now);
   }
 
   /** Edit distance and abandonment, which are only known once the window is complete. */
