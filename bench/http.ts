@@ -61,8 +61,8 @@ export async function run(options: {
   for (const b of encodeLogs(wl.logs, 'protobuf', perRequest)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
   const svc = await startService(
-    `join:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
-    { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs(), service: { decide_thread: options.decideThread ?? true } },
+    `service:\n  decide_thread: ${options.decideThread ?? true}\njoin:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
+    { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs() },
   );
   const url = new URL(svc.otlpUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -72,7 +72,7 @@ export async function run(options: {
   }, 250);
   try {
     // 1. Sustained rate, closed loop.
-    const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+    const concurrency = 8;
     let next = 0;
     let spansAcked = 0;
     let rejected = 0;

@@ -128,19 +128,13 @@ export async function spawnService(configFor: (p: ServicePorts) => string, opts:
  * The service on OTLP/HTTP with the file sink's defaults, `extraYaml`
  * appended after the service, sources and telemetry blocks.
  */
-export async function startService(
-  extraYaml: string,
-  opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; nodeArgs?: string[]; /** More keys of the service section. */ service?: Record<string, string | number | boolean> } = {},
-): Promise<ServiceProcess> {
+export async function startService(extraYaml: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; logLevel?: string; nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   let baseYaml = '';
-  const serviceKeys = Object.entries(opts.service ?? {})
-    .map(([k, v]) => `  ${k}: ${v}\n`)
-    .join('');
   const sp = await spawnService((p) => {
     baseYaml = `service:
   data_dir: ${p.dataDir}
   shutdown_grace: 20s
-${serviceKeys}sources:
+sources:
   otlp_http:
     endpoint: 127.0.0.1:${p.otlp}
 telemetry:

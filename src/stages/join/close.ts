@@ -1,5 +1,6 @@
 import type { ComponentCounters } from '../../telemetry/metrics';
 import type { LabeledRecord } from '../../model';
+import type { Outbox, OutboxDraft } from '../../pipeline/outbox';
 import type { JoinConfig } from './config';
 import type { JoinMetrics } from './metrics';
 import { KEY, encode, parseIndexKey, type Batch, type StateStore } from './store';
@@ -57,20 +58,19 @@ export interface SweepPass {
   closed: number;
   /** Due index entries read (stale ones included): a full pass means there may be more. */
   scanned: number;
-  /** Everything the pass changes but its records' outbox entries, for the caller to complete and write atomically. */
+  /** Everything the pass changes, for the caller to complete and write atomically. */
   batch: Batch;
-  /** The records the closed windows emit, to be labeled, sampled and routed, then staged into `batch`. */
-  records: LabeledRecord[];
-  /** Window keys the batch writes or deletes: nothing else may change them until it is written. */
-  keys: Set<string>;
 }
 
 export class WindowCloser {
   constructor(
     private readonly config: JoinConfig,
     private readonly store: StateStore,
+    private readonly outbox: Outbox,
     private readonly m: JoinMetrics,
     private readonly counters: ComponentCounters,
+    /** Label, sample and route records in one call, in order (dead-letters a record that cannot be encoded). */
+    private readonly decide: (records: LabeledRecord[]) => Promise<OutboxDraft[][]>,
     private readonly observeLoop: (w: WindowState, now: number) => void,
   ) {}
 
@@ -94,14 +94,13 @@ export class WindowCloser {
     const batch: Batch = [];
     for (const indexKeys of due.values()) for (const key of indexKeys) batch.push({ type: 'del', key });
     let closed = 0;
-    const records: LabeledRecord[] = [];
-    const held = new Set(due.keys());
     if (due.size > 0) {
       const keys = [...due.keys()];
       const stored = await this.store.getMany<Stored>(keys.map(KEY.window));
       const ws = stored.map((v) => (v && !isTombstone(v) ? upgradeWindow(v) : undefined));
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
       const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
+      const records: LabeledRecord[] = [];
       const closing: Array<{ i: number; basis: string }> = [];
       keys.forEach((key, i) => {
         const w = ws[i];
@@ -150,9 +149,10 @@ export class WindowCloser {
         }
         closed++;
       });
+      if (records.length) this.outbox.stage((await this.decide(records)).flat(), batch);
     }
-    await this.expireTombstones(now, batch, held);
-    return { closed, scanned, batch, records, keys: held };
+    await this.expireTombstones(now, batch);
+    return { closed, scanned, batch };
   }
 
   /** The record a closing window emits, if any. */
@@ -190,11 +190,10 @@ export class WindowCloser {
     }
   }
 
-  private async expireTombstones(now: number, batch: Batch, held: Set<string>): Promise<void> {
+  private async expireTombstones(now: number, batch: Batch): Promise<void> {
     const keys = await this.store.keys('y!', KEY.tombstoneExpiry(now + 1, ''), this.config.max_windows_per_sweep);
     if (keys.length === 0) return;
     const reqIds = keys.map((k) => parseIndexKey(k).key);
-    for (const k of reqIds) held.add(k);
     const stones = await this.store.getMany<Stored>(reqIds.map(KEY.window));
     keys.forEach((k, i) => {
       batch.push({ type: 'del', key: k });

@@ -5,7 +5,7 @@ import type { JoinConfig } from './config';
 import { errorMessage } from '../../pipeline/errors';
 import { deadLetterDraft } from '../../pipeline/decide';
 import { KEY, encode, type Batch, type StateStore } from './store';
-import { WindowCloser, loadContents, type StoredContent, type SweepPass } from './close';
+import { WindowCloser, loadContents, type StoredContent } from './close';
 import { joinMetrics, type JoinMetrics } from './metrics';
 import {
   absorb,
@@ -58,13 +58,6 @@ export function decideEach(fn: (record: LabeledRecord) => OutboxDraft[]): Decide
 
 const OPEN_KEY = KEY.meta('open_windows');
 
-type AcceptGroup = Array<{ items: RedactedEvent[]; resolve: () => void; reject: (err: unknown) => void }>;
-
-/** An accept that met windows a sweep pass is closing: it stops before changing anything and runs again after the pass. */
-class ClosingConflict {
-  constructor(readonly done: Promise<void>) {}
-}
-
 
 const EMPTY = Buffer.alloc(0);
 /** Prompts whose trigram codes stay cached (one typed array each, a few KiB at most). */
@@ -83,10 +76,8 @@ export class JoinStage {
   private readonly closer: WindowCloser;
   private watermarkMs = 0;
   private openWindows = 0;
-  private pending: AcceptGroup = [];
+  private pending: Array<{ items: RedactedEvent[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private groupScheduled = false;
-  /** The window keys a sweep pass is closing while its records are decided, outside the store section. */
-  private closing: { keys: Set<string>; done: Promise<void> } | undefined;
   /**
    * Trigram sets of the latest prompts (already redacted), by request id, so a
    * session's next interaction compares against a set made once. Bounded; a
@@ -104,7 +95,7 @@ export class JoinStage {
   ) {
     this.counters = ctx.metrics.component('join');
     this.m = joinMetrics(ctx.metrics);
-    this.closer = new WindowCloser(config, store, this.m, this.counters, (w, now) => this.observeLoop(w, now));
+    this.closer = new WindowCloser(config, store, outbox, this.m, this.counters, (rs) => this.decideAll(rs), (w, now) => this.observeLoop(w, now));
   }
 
   /** Swaps the label/sample/route step (live reload); windows in flight are untouched. */
@@ -138,30 +129,22 @@ export class JoinStage {
     });
   }
 
-  private async commitGroup(retry?: AcceptGroup): Promise<void> {
-    let group = retry;
-    if (!group) {
-      this.groupScheduled = false;
-      group = this.pending;
-      this.pending = [];
-    }
+  private async commitGroup(): Promise<void> {
+    this.groupScheduled = false;
+    const group = this.pending;
+    this.pending = [];
     const items = group.length === 1 ? group[0]!.items : group.flatMap((g) => g.items);
     try {
       await this.acceptLocked(items);
       for (const g of group) g.resolve();
     } catch (err) {
-      if (err instanceof ClosingConflict) {
-        // Leaves the store section now (the pass needs it to finish) and comes back when the pass is written.
-        const again = group;
-        void err.done.then(() => this.store.exclusive(() => this.commitGroup(again)));
-        return;
-      }
       for (const g of group) g.reject(err);
     }
   }
 
   private async acceptLocked(items: RedactedEvent[]): Promise<void> {
     const now = this.ctx.clock.now();
+    this.counters.received(items.length);
 
     // Phase 1: what the batch needs to know before it can name its windows.
     const aliasKeys = new Set<string>();
@@ -203,10 +186,6 @@ export class JoinStage {
     }
     for (const s of sessions.values()) windowKeys.add(s.requestId);
     const keys = [...windowKeys];
-    // Nothing has changed yet: a batch that touches windows being closed waits for their pass.
-    const closing = this.closing;
-    if (closing && keys.some((k) => closing.keys.has(k))) throw new ClosingConflict(closing.done);
-    this.counters.received(items.length);
     const loaded = await this.store.getMany<Stored>(keys.map(KEY.window));
     const windows = new Map<string, WindowState>();
     const tombstones = new Map<string, Tombstone>();
@@ -440,63 +419,32 @@ export class JoinStage {
 
   /** Closes windows whose time is up. Returns how many closed. */
   async sweep(): Promise<number> {
-    // Pass after pass, until a pass finds fewer due index entries than it may
-    // take. A full pass can close nothing (its entries stale: absorbed
-    // provisional windows, or windows re-indexed to a later deadline), so
-    // "closed 0" alone must not end the sweep — that once left windows open
-    // behind a wall of stale entries.
+    // Pass after pass, each in its own store section so ingestion interleaves,
+    // until a pass finds fewer due index entries than it may take. A full pass
+    // can close nothing (its entries stale: absorbed provisional windows, or
+    // windows re-indexed to a later deadline), so "closed 0" alone must not
+    // end the sweep — that once left windows open behind a wall of stale entries.
     let closed = 0;
     for (;;) {
-      const pass = await this.sweepOnce();
+      const pass = await this.store.exclusive(() => this.sweepLocked());
       closed += pass.closed;
       if (pass.scanned < this.config.max_windows_per_sweep) return closed;
     }
   }
 
-  /**
-   * One pass in two store sections, so ingestion goes on while its records are
-   * labeled, sampled and encoded (on the decide thread, when there is one):
-   * the first finds what closes and builds the records and the batch; the
-   * second, ahead of any queued accept, stages the records' drafts and writes
-   * the batch. In between, accepts run unless they touch a window the pass
-   * holds; those wait for it (ClosingConflict).
-   */
-  private async sweepOnce(): Promise<{ closed: number; scanned: number }> {
-    let done!: () => void;
-    const pass = await this.store.exclusive(async () => {
-      const p = await this.closer.pass(this.ctx.clock.now(), this.watermarkMs);
-      if (p.records.length) this.closing = { keys: p.keys, done: new Promise<void>((resolve) => (done = resolve)) };
-      else await this.finishPass(p, []);
-      return p;
-    });
-    if (pass.records.length === 0) return pass;
-    try {
-      const drafts = (await this.decideAll(pass.records)).flat();
-      await this.store.exclusive(() => this.finishPass(pass, drafts), { first: true });
-    } finally {
-      this.closing = undefined;
-      done();
-    }
-    return pass;
-  }
-
-  private async finishPass(pass: SweepPass, drafts: OutboxDraft[]): Promise<void> {
-    if (drafts.length) this.outbox.stage(drafts, pass.batch);
+  private async sweepLocked(): Promise<{ closed: number; scanned: number }> {
+    const now = this.ctx.clock.now();
+    const pass = await this.closer.pass(now, this.watermarkMs);
     if (pass.closed) {
       this.openWindows -= pass.closed;
       pass.batch.push({ type: 'put', key: OPEN_KEY, value: encode(this.openWindows) });
     }
-    try {
-      await this.store.write(pass.batch);
-    } catch (err) {
-      // Nothing was written: the windows are still open and the next sweep closes them.
-      if (pass.closed) this.openWindows += pass.closed;
-      throw err;
-    }
+    await this.store.write(pass.batch);
     if (pass.closed) {
       this.m.open.set(this.openWindows);
       this.outbox.notify();
     }
+    return { closed: pass.closed, scanned: pass.scanned };
   }
 
   /**

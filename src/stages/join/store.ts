@@ -70,9 +70,7 @@ export interface StoreOptions {
 export class StateStore {
   private readonly db: ClassicLevel<string, Buffer>;
   private opened = false;
-  /** Sections waiting for the store, in the order they run. */
-  private readonly waiting: Array<() => void> = [];
-  private busy = false;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -115,28 +113,10 @@ export class StateStore {
    * mutation of windows and the outbox goes through here, so two requests
    * touching the same request id cannot lose each other's update.
    */
-  exclusive<T>(fn: () => Promise<T>, options: { first?: boolean } = {}): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const run = (): void => {
-        Promise.resolve()
-          .then(fn)
-          .then(resolve, reject)
-          .finally(() => {
-            const next = this.waiting.shift();
-            if (next) next();
-            else this.busy = false;
-          });
-      };
-      if (!this.busy) {
-        this.busy = true;
-        run();
-      } else if (options.first) {
-        // Ahead of every waiting section: for a section that others wait on (see JoinStage.sweep).
-        this.waiting.unshift(run);
-      } else {
-        this.waiting.push(run);
-      }
-    });
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   async get<T>(key: string): Promise<T | undefined> {

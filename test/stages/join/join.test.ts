@@ -285,55 +285,6 @@ describe('join', () => {
     }
   });
 
-  test('while a pass decides its records, other windows take events; an event for a closing window waits and then finds it closed', async () => {
-    const i = interaction({ requestId: 'closing-1' });
-    await r.send(i);
-    r.clock.advance(HOUR + 1);
-    // A decide that holds the pass until the test lets it go.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let deciding!: () => void;
-    const started = new Promise<void>((resolve) => (deciding = resolve));
-    r.join.setDecide(async (records) => {
-      deciding();
-      await held;
-      return (decide(records) as Awaited<ReturnType<Decide>>);
-    });
-    const sweep = r.join.sweep();
-    await started;
-    // An unrelated window opens while the pass is out deciding...
-    await r.send(interaction({ requestId: 'other-1' }));
-    // ...a signal for the closing window waits for the pass.
-    let late = false;
-    const signal = r.send(feedback({ target: { requestId: 'closing-1' }, value: 1, signalId: 'late-1' })).then(() => (late = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(late, false, 'the signal for a closing window is not accepted before its pass is written');
-    release();
-    assert.equal(await sweep, 1);
-    await signal;
-    await r.outbox.flush();
-    assert.deepEqual(records(r.sink.topic('labeled_interactions')).map((x) => x.requestId), ['closing-1']);
-    // It met the closed window's tombstone: a late orphan, not a lost signal nor a second window.
-    const orphans = records(r.sink.topic('orphaned_feedback'));
-    assert.equal(orphans.length, 1);
-    assert.equal(orphans[0]!.requestId, 'closing-1');
-    assert.equal(r.join.open(), 1, 'only other-1 is open');
-  });
-
-  test('a pass whose decide fails leaves its windows open and closes them next time', async () => {
-    await r.send(interaction({ requestId: 'retry-1' }));
-    r.clock.advance(HOUR + 1);
-    r.join.setDecide(() => Promise.reject(new Error('decide thread stopped: exit code 1')));
-    await assert.rejects(r.join.sweep(), /decide thread stopped/);
-    assert.equal(r.join.open(), 1);
-    // Accepts are not left waiting behind the failed pass.
-    await r.send(interaction({ requestId: 'after-1' }));
-    r.join.setDecide(decide);
-    assert.equal(await r.join.sweep(), 1);
-    await r.outbox.flush();
-    assert.deepEqual(records(r.sink.topic('labeled_interactions')).map((x) => x.requestId), ['retry-1']);
-  });
-
   test('concurrent accepts are committed together and each resolves once durable', async () => {
     const ids = Array.from({ length: 20 }, () => interaction());
     await Promise.all(ids.map((i) => r.send(i, feedback({ target: { requestId: i.requestId } }))));
