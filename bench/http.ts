@@ -8,7 +8,7 @@
 //  2. latency: open-loop load at half that rate → ack latency p50/p99
 // The load generator replays pre-encoded protobuf requests over keep-alive
 // connections, so it costs little CPU next to the service.
-//   node dist/bench/http.js [--seconds 20] [--latency-seconds 30] [--interactions 20000] [--decide-thread false] [--out DIR]
+//   node dist/bench/http.js [--seconds 20] [--latency-seconds 30] [--interactions 20000] [--out DIR]
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,15 +44,7 @@ async function rssOf(pid: number): Promise<number> {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function run(options: {
-  seconds: number;
-  latencySeconds?: number;
-  interactions: number;
-  out?: string;
-  quiet?: boolean;
-  /** service.decide_thread (default true, as deployed); false for side-by-side runs. */
-  decideThread?: boolean;
-}): Promise<Record<string, unknown>> {
+export async function run(options: { seconds: number; latencySeconds?: number; interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
   const wl = generate({ seed: 7, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000, legacyShare: 0.2 });
   const perRequest = 50;
   const bodies: Body[] = [];
@@ -61,7 +53,7 @@ export async function run(options: {
   for (const b of encodeLogs(wl.logs, 'protobuf', perRequest)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
   const svc = await startService(
-    `service:\n  decide_thread: ${options.decideThread ?? true}\njoin:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
+    `join:\n  window: 2s\n  sweep_interval: 250ms\n  mode: final\nsinks:\n  file:\n    directory: ${join(dir, 'out')}\n    roll_interval: 10s\n`,
     { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs() },
   );
   const url = new URL(svc.otlpUrl);
@@ -128,10 +120,9 @@ export async function run(options: {
     latencies.sort((a, b) => a - b);
     const figures = {
       service_node_args: serviceNodeArgs().join(' '),
-      decide_thread: options.decideThread ?? true,
       sustained_spans_per_s: Math.round(sustained),
       sustained_seconds: Math.round(sustainedS * 10) / 10,
-      // All the service's threads (event loop, decide thread, LevelDB, zlib), over the sustained phase.
+      // All the service's threads (event loop, LevelDB, zlib), over the sustained phase.
       service_cpu_cores_while_sustained: Math.round((serviceCpu / sustainedS) * 100) / 100,
       // Windows close 2 s after their last event: the tail is that window plus the close work still queued.
       join_window_s: 2,
@@ -161,7 +152,6 @@ export async function run(options: {
 if (require.main === module) {
   run({
     seconds: Number(arg('seconds', '20')),
-    decideThread: arg('decide-thread', 'true') !== 'false',
     latencySeconds: Number(arg('latency-seconds', '30')),
     interactions: Number(arg('interactions', '20000')),
     out: process.argv.includes('--out') ? arg('out', '') : undefined,

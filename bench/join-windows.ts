@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateStore } from '../src/stages/join/store';
-import { JoinStage, decideEach, type RedactedEvent } from '../src/stages/join/join';
+import { JoinStage, type RedactedEvent } from '../src/stages/join/join';
 import { Outbox } from '../src/pipeline/outbox';
 import { joinConfigSchema } from '../src/stages/join/config';
 import { FakeClock, Metrics, silentLogger } from '../src/telemetry';
@@ -49,7 +49,7 @@ export async function run(options: { windows: number; batch?: number; out?: stri
   const outbox = new Outbox(store, sink, ctx, { chunk: 1000, maxBacklog: 1e9 });
   await outbox.init();
   const config = joinConfigSchema.parse({ window: '24h', implicit: { enabled: false } });
-  const joinStage = new JoinStage(config, store, outbox, decideEach(() => []), ctx, 'bench');
+  const joinStage = new JoinStage(config, store, outbox, () => [], ctx, 'bench');
   await joinStage.init();
   const batch = options.batch ?? 1000;
   const t0 = Date.now();

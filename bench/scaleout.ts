@@ -24,7 +24,7 @@ import { metricValue } from '../test/helpers/metrics-scrape';
 import { instanceYaml, post, readOutputs, type Body, type Deployment } from '../test/scaleout/cluster';
 import { ChangeLoggingStore } from '../src/scaleout/changelog-store';
 import { MARKER_KEY, restorePartitions } from '../src/scaleout/restore';
-import { JoinStage, decideEach } from '../src/stages/join/join';
+import { JoinStage } from '../src/stages/join/join';
 import { joinConfigSchema } from '../src/stages/join/config';
 import { Outbox } from '../src/pipeline/outbox';
 import { TransactionSink } from '../src/scaleout/outputs';
@@ -167,7 +167,7 @@ async function restoration(kafka: KafkaBroker, windows: number): Promise<Record<
     // Fill a partition store the way a partition does (join stage, outbox) and write its changelog as it would.
     const outbox = new Outbox(src, new TransactionSink(0), ctx, { chunk: 1000, maxBacklog: Number.MAX_SAFE_INTEGER });
     await outbox.init();
-    const joinStage = new JoinStage(joinConfigSchema.parse({ window: '24h', implicit: { enabled: false } }), src, outbox, decideEach(() => []), ctx, 'bench');
+    const joinStage = new JoinStage(joinConfigSchema.parse({ window: '24h', implicit: { enabled: false } }), src, outbox, () => [], ctx, 'bench');
     await joinStage.init();
     const text = 'My order arrived damaged and two glasses are broken; what are my options for a replacement or a refund? '.repeat(10);
     let bytes = 0;

@@ -18,12 +18,6 @@ export const configSchema = z
     service: section({
       data_dir: z.string().default('data').describe('Directory for the join state store (LevelDB) and its outbox.'),
       shutdown_grace: duration.prefault('30s').describe('How long SIGTERM waits for in-flight work and sink flushes before exiting.'),
-      decide_thread: z
-        .boolean()
-        .default(true)
-        .describe(
-          'Label, sample, route and Avro-encode records on a worker thread of their own, so the event loop keeps receiving, redacting and joining meanwhile (one more core busy). false: on the event loop.',
-        ),
     }),
     sources: section({
       otlp_http: otlpHttpConfigSchema,

@@ -4,8 +4,7 @@ import type { Lifecycle, Sink } from './contracts';
 import { Metrics, systemClock, type Clock, type ComponentContext, type Logger } from '../telemetry';
 import { AdminServer } from '../telemetry/admin-server';
 import { StateStore } from '../stages/join/store';
-import { JoinStage, decideEach, type Decide } from '../stages/join/join';
-import { DecideThread } from './decide-thread';
+import { JoinStage } from '../stages/join/join';
 import { Outbox } from './outbox';
 import { Ingest } from './ingest';
 import { createDecider, type Decider } from '../stages/sample';
@@ -49,7 +48,6 @@ export class Service {
   private started = false;
   private stopped: Promise<void> | undefined;
   private decider!: Decider;
-  private thread: DecideThread | undefined;
   private readonly reloads;
   private env: NodeJS.ProcessEnv = {};
 
@@ -83,14 +81,10 @@ export class Service {
     });
     const sink = config.sinks.kafka.enabled ? kafkaSinkFactory.create(config.sinks.kafka, ctx) : fileSinkFactory.create(config.sinks.file, ctx);
     const outbox = new Outbox(store, sink, ctx, { chunk: 500, maxBacklog: 200_000 });
-    // Built here even with the decide thread: it validates the policy and describes it.
     const decider = createDecider({ label: config.label, sample: config.sample }, ctx);
-    const thread = config.service.decide_thread ? new DecideThread({ label: config.label, sample: config.sample }, options.logger, ctx.clock) : undefined;
-    if (thread) metrics.addRemote(() => thread.metrics());
-    const decide: Decide = thread ? thread.decide : decideEach((r) => decider.decide(r));
     // Scale-out (src/scaleout/README.md): the join stage hands events to Kafka; the partitioned join runs as the first "source".
-    const scaleOut = config.scale_out.enabled ? createScaleOut(config, store, outbox, decide, ctx) : undefined;
-    const joinStage = scaleOut?.stage ?? new JoinStage(config.join, store, outbox, decide, ctx, config.redact.policy_version);
+    const scaleOut = config.scale_out.enabled ? createScaleOut(config, store, outbox, (r) => decider.decide(r), ctx) : undefined;
+    const joinStage = scaleOut?.stage ?? new JoinStage(config.join, store, outbox, (r) => decider.decide(r), ctx, config.redact.policy_version);
     const ingest = new Ingest(
       createNormalizer(config.normalize),
       createRedactor(config.redact, env),
@@ -107,7 +101,6 @@ export class Service {
     if (config.sources.kafka.enabled) sources.push(kafkaSourceFactory.create(config.sources.kafka, ingest, ctx));
     const service: Service = new Service(config, ctx, store, sink, outbox, joinStage, ingest, sources, undefined, tracing);
     service.decider = decider;
-    service.thread = thread;
     service.env = options.env;
     if (config.telemetry.admin.enabled) {
       (service as { admin: AdminServer | undefined }).admin = new AdminServer(
@@ -175,8 +168,7 @@ export class Service {
       // Swap between two store sections, so no batch sees half of each policy.
       await this.store.exclusive(async () => {
         this.ingest.setRedactor(redactor);
-        if (this.thread) await this.thread.setConfig({ label: next.label, sample: next.sample });
-        else this.join.setDecide(decideEach((r) => decider.decide(r)));
+        this.join.setDecide((r) => decider.decide(r));
       });
       this.decider = decider;
       this.config = { ...this.config, label: next.label, sample: next.sample, redact: next.redact };
@@ -241,7 +233,6 @@ export class Service {
         this.ctx.logger.error({ err: errorMessage(err) }, 'could not flush the sink; records stay in the outbox for the next start');
       }
     }
-    await this.thread?.shutdown();
     await this.sink.shutdown();
     await this.store.close();
     await this.admin?.shutdown();

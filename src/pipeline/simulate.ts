@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import { createDecider, type DecideStats } from '../stages/sample';
-import { decideEach } from '../stages/join/join';
 import { replay, type ReplayCounts } from './replay';
 
 // `feedback-loop simulate`: what a config would do to captured traffic, and
@@ -20,7 +19,7 @@ export async function simulate(name: string, config: Config, files: string[]): P
     makeDecide: (ctx) => {
       const decider = createDecider({ label: config.label, sample: config.sample }, ctx);
       stats = () => decider.stats();
-      return decideEach((record) => decider.decide(record));
+      return (record) => decider.decide(record);
     },
   });
   return { name, counts, stats: stats!() };

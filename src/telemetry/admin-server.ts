@@ -33,8 +33,8 @@ export class AdminServer {
         return;
       }
       if (path === '/metrics') {
-        this.metrics
-          .render()
+        this.metrics.registry
+          .metrics()
           .then((text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text))
           .catch((err: Error) => res.writeHead(500).end(err.message));
       } else if (path === '/healthz') {

@@ -1,7 +1,4 @@
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-
-/** A registry's metrics as JSON, from another thread. */
-export type RemoteMetrics = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 // Every component reports the same four counters, labelled with its name, so
 // one dashboard fits all of them (the collector's obsreport idea). Names follow
@@ -51,21 +48,6 @@ export class Metrics {
       registers,
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'feedback_loop_' });
-  }
-
-  private readonly remotes: RemoteMetrics[] = [];
-
-  /** Metrics kept in another thread's registry (the decide thread's sampling counters), served with these. */
-  addRemote(source: RemoteMetrics): void {
-    this.remotes.push(source);
-  }
-
-  /** The exposition text /metrics serves: this registry, plus remote ones summed in by name and labels. */
-  async render(): Promise<string> {
-    if (this.remotes.length === 0) return this.registry.metrics();
-    const all = await Promise.all([this.registry.getMetricsAsJSON(), ...this.remotes.map((r) => r().catch(() => []))]);
-    // Counters and histograms from two threads add up; a metric only one side has passes through unchanged.
-    return AggregatorRegistry.aggregate(all.map((list) => list.map((m) => ({ ...m, aggregator: 'sum' as const })))).metrics();
   }
 
   component(name: string): ComponentCounters {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { ChangeLoggingStore } from '../../src/scaleout/changelog-store';
 import { TransactionSink } from '../../src/scaleout/outputs';
-import { JoinStage, decideEach, type Decide } from '../../src/stages/join/join';
+import { JoinStage, type Decide } from '../../src/stages/join/join';
 import { StateStore, type Batch } from '../../src/stages/join/store';
 import { Outbox } from '../../src/pipeline/outbox';
 import { joinConfigSchema } from '../../src/stages/join/config';
@@ -60,7 +60,7 @@ test('a store rebuilt from the recorded changes alone equals the store the join 
   const sink = new TransactionSink(0);
   const outbox = new Outbox(store, sink, ctx, { chunk: 100, maxBacklog: 1e6 });
   await outbox.init();
-  const decide: Decide = decideEach((r) => [{ topic: 'labeled_interactions', key: r.requestId, recordId: r.recordId, payload: Buffer.from(r.requestId), timeMs: r.emittedMs }]);
+  const decide: Decide = (r) => [{ topic: 'labeled_interactions', key: r.requestId, recordId: r.recordId, payload: Buffer.from(r.requestId), timeMs: r.emittedMs }];
   const join = new JoinStage(config, store, outbox, decide, ctx, 'test');
   await join.init();
   const replay = async (): Promise<void> => {

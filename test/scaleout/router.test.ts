@@ -14,7 +14,7 @@ import { KeyPartitioner } from '../../src/scaleout/codec';
 import { repartitionMessages } from '../../src/scaleout/repartition';
 import { Router } from '../../src/scaleout/router';
 import { scaleOutMetrics } from '../../src/scaleout/metrics';
-import { JoinStage, decideEach, type Decide } from '../../src/stages/join/join';
+import { JoinStage, type Decide } from '../../src/stages/join/join';
 import { StateStore } from '../../src/stages/join/store';
 import { Outbox } from '../../src/pipeline/outbox';
 import { joinConfigSchema } from '../../src/stages/join/config';
@@ -26,7 +26,7 @@ import { content, feedback, interaction, noRedaction, records as eventsRecords }
 import { serialize } from 'node:v8';
 
 const config = joinConfigSchema.parse({ window: '1h', late_retention: '2h' });
-const decide: Decide = decideEach((r) => [{ topic: r.interaction ? 'labeled_interactions' : 'orphaned_feedback', key: r.requestId, recordId: r.recordId, payload: serialize(r), timeMs: r.emittedMs }]);
+const decide: Decide = (r) => [{ topic: r.interaction ? 'labeled_interactions' : 'orphaned_feedback', key: r.requestId, recordId: r.recordId, payload: serialize(r), timeMs: r.emittedMs }];
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

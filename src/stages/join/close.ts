@@ -69,8 +69,8 @@ export class WindowCloser {
     private readonly outbox: Outbox,
     private readonly m: JoinMetrics,
     private readonly counters: ComponentCounters,
-    /** Label, sample and route records in one call, in order (dead-letters a record that cannot be encoded). */
-    private readonly decide: (records: LabeledRecord[]) => Promise<OutboxDraft[][]>,
+    /** Label, sample and route (dead-letters a record that cannot be encoded). */
+    private readonly decide: (record: LabeledRecord) => OutboxDraft[],
     private readonly observeLoop: (w: WindowState, now: number) => void,
   ) {}
 
@@ -100,7 +100,7 @@ export class WindowCloser {
       const ws = stored.map((v) => (v && !isTombstone(v) ? upgradeWindow(v) : undefined));
       const sessionIds = ws.map((w) => (this.config.implicit.enabled ? w?.interaction?.sessionId : undefined));
       const sessions = await this.store.getMany<SessionEntry>(sessionIds.map((s) => KEY.session(s ?? '\u0000none')));
-      const records: LabeledRecord[] = [];
+      const drafts: OutboxDraft[] = [];
       const closing: Array<{ i: number; basis: string }> = [];
       keys.forEach((key, i) => {
         const w = ws[i];
@@ -127,8 +127,7 @@ export class WindowCloser {
       closing.forEach(({ i, basis }, n) => {
         const key = keys[i]!;
         const w = ws[i]!;
-        const record = this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis);
-        if (record) records.push(record);
+        drafts.push(...this.closeWindow(w, contents[n]!, sessionIds[i] ? sessions[i] : undefined, now, basis));
         for (const ref of contentRefs(w)) batch.push({ type: 'del', key: ref });
         // The other index entry (if not found by this sweep) goes stale and is dropped when found.
         batch.push({ type: 'del', key: KEY.expiry(w.deadlineMs, key) }, { type: 'del', key: KEY.eventExpiry(w.eventDeadlineMs, key) });
@@ -149,28 +148,27 @@ export class WindowCloser {
         }
         closed++;
       });
-      if (records.length) this.outbox.stage((await this.decide(records)).flat(), batch);
+      this.outbox.stage(drafts, batch);
     }
     await this.expireTombstones(now, batch);
     return { closed, scanned, batch };
   }
 
-  /** The record a closing window emits, if any. */
-  private closeWindow(w: WindowState, content: WindowContent, session: SessionEntry | undefined, now: number, timeBasis: string): LabeledRecord | undefined {
+  private closeWindow(w: WindowState, content: WindowContent, session: SessionEntry | undefined, now: number, timeBasis: string): OutboxDraft[] {
     this.m.closed.labels(timeBasis).inc();
     if (!content.interaction) {
       if (w.feedback.length === 0) {
         // Content logs whose span never arrived carry no label and no request id.
         this.counters.dropped('content_without_interaction');
-        return undefined;
+        return [];
       }
       this.m.orphaned.labels('no_interaction').inc();
-      return toRecord(w, content, 'orphan', true, now, ORPHAN_REASON);
+      return this.decide(toRecord(w, content, 'orphan', true, now, ORPHAN_REASON));
     }
     if (this.config.implicit.enabled) this.deriveAtClose(w, content.interaction, session, now);
     if (w.feedback.length > 0) this.m.joined.inc();
     this.observeLoop(w, now);
-    return toRecord(w, content, 'window_expired', true, now);
+    return this.decide(toRecord(w, content, 'window_expired', true, now));
   }
 
   /** Edit distance and abandonment, which are only known once the window is complete. */

@@ -34,27 +34,8 @@ export interface RedactedEvent {
   redaction: RedactionSummary;
 }
 
-/** What deciding one record gave: what to write, to which topics — or why it could not be labeled or encoded. */
-export type DecideOutcome = OutboxDraft[] | { error: string };
-
-/**
- * Label, sample and route records, in order, one outcome per record. Called
- * with every record a sweep pass or an accepted batch emits, so the work can
- * run elsewhere (src/pipeline/decide-thread.ts) while the event loop goes on.
- */
-export type Decide = (records: LabeledRecord[]) => Promise<DecideOutcome[]> | DecideOutcome[];
-
-/** A per-record label/sample/route function as a Decide; a record it throws on gets the error as its outcome. */
-export function decideEach(fn: (record: LabeledRecord) => OutboxDraft[]): Decide {
-  return (records) =>
-    records.map((r) => {
-      try {
-        return fn(r);
-      } catch (err) {
-        return { error: errorMessage(err) };
-      }
-    });
-}
+/** Label, sample and route a record: what to write, to which topics. */
+export type Decide = (record: LabeledRecord) => OutboxDraft[];
 
 const OPEN_KEY = KEY.meta('open_windows');
 
@@ -95,7 +76,7 @@ export class JoinStage {
   ) {
     this.counters = ctx.metrics.component('join');
     this.m = joinMetrics(ctx.metrics);
-    this.closer = new WindowCloser(config, store, outbox, this.m, this.counters, (rs) => this.decideAll(rs), (w, now) => this.observeLoop(w, now));
+    this.closer = new WindowCloser(config, store, outbox, this.m, this.counters, (r) => this.safeDecide(r), (w, now) => this.observeLoop(w, now));
   }
 
   /** Swaps the label/sample/route step (live reload); windows in flight are untouched. */
@@ -197,8 +178,6 @@ export class JoinStage {
 
     const batch: Batch = [];
     const drafts: OutboxDraft[] = [];
-    // Records this batch emits (late orphans, eager updates), decided together at the end.
-    const records: LabeledRecord[] = [];
     const touched = new Set<string>();
     const deleted = new Set<string>();
     const eagerDue = new Set<string>();
@@ -286,7 +265,7 @@ export class JoinStage {
         if (stone) {
           // The record for this request is out; the signal still must not be lost.
           this.m.late.labels('feedback').inc();
-          records.push(this.orphanRecord(key, event, redaction, now, LATE_ORPHAN_REASON, 'late'));
+          drafts.push(...this.orphanDrafts(key, event, redaction, now, LATE_ORPHAN_REASON, 'late'));
           continue;
         }
         const w = windowFor(key);
@@ -310,10 +289,9 @@ export class JoinStage {
         const record = toRecord(w, contents[i]!, 'eager_feedback', false, now);
         w.version = record.version;
         this.observeLoop(w, now);
-        records.push(record);
+        drafts.push(...this.safeDecide(record));
       });
     }
-    if (records.length) drafts.push(...(await this.decideAll(records)).flat());
 
     for (const key of deleted) {
       // An absorbed provisional window. Its index entries are left behind on
@@ -399,14 +377,14 @@ export class JoinStage {
     if (t !== undefined) this.m.loopLatency.observe(Math.max(0, now - t) / 1000);
   }
 
-  private orphanRecord(
+  private orphanDrafts(
     key: string,
     signal: FeedbackSignal,
     redaction: RedactionSummary,
     now: number,
     reason: string,
     label: string,
-  ): LabeledRecord {
+  ): OutboxDraft[] {
     const w = newWindow(key, now, this.policyVersion);
     w.feedback.push(signal);
     mergeRedaction(w.redaction, redaction);
@@ -414,7 +392,7 @@ export class JoinStage {
     const record = toRecord(w, NO_CONTENT, 'orphan', true, now, reason);
     record.recordId = `${record.recordId.slice(0, 16)}${signal.signalId.slice(0, 16)}`;
     this.m.orphaned.labels(label).inc();
-    return record;
+    return this.safeDecide(record);
   }
 
   /** Closes windows whose time is up. Returns how many closed. */
@@ -447,28 +425,21 @@ export class JoinStage {
     return { closed: pass.closed, scanned: pass.scanned };
   }
 
-  /**
-   * Label, sample and route, in one call for the records of a batch or pass. A
-   * record that cannot be labeled or encoded is dead-lettered, not lost in a
-   * crash loop; a decide that fails as a whole (its thread died) fails the
-   * batch or pass, which is retried.
-   */
-  private async decideAll(records: LabeledRecord[]): Promise<OutboxDraft[][]> {
-    const outcomes = await this.decide(records);
-    if (outcomes.length !== records.length) throw new Error(`decide returned ${outcomes.length} outcomes for ${records.length} records`);
-    return outcomes.map((o, i) => {
-      if (Array.isArray(o)) return o;
-      const record = records[i]!;
+  /** Label, sample and route; a record that cannot be encoded is dead-lettered, not lost in a crash loop. */
+  private safeDecide(record: LabeledRecord): OutboxDraft[] {
+    try {
+      return this.decide(record);
+    } catch (err) {
       this.counters.error('decide_failed');
-      this.ctx.logger.error({ requestId: record.requestId, err: o.error }, 'could not label/encode a record; dead-lettered');
+      this.ctx.logger.error({ requestId: record.requestId, err: errorMessage(err) }, 'could not label/encode a record; dead-lettered');
       return [
         deadLetterDraft({
           reason: 'decide_failed',
-          detail: `request ${record.requestId} version ${record.version}: ${o.error.slice(0, 300)}`,
+          detail: `request ${record.requestId} version ${record.version}: ${errorMessage(err).slice(0, 300)}`,
           component: 'join',
           receivedMs: record.emittedMs,
         }),
       ];
-    });
+    }
   }
 }

@@ -7,8 +7,8 @@ import { serialize } from 'node:v8';
 import { decodeRecord } from '../../../src/sinks/avro';
 import { KEY, StateStore } from '../../../src/stages/join/store';
 import { absorb, addFragment, contentRefs, newWindow } from '../../../src/stages/join/window';
-import { JoinStage, decideEach, type Decide } from '../../../src/stages/join/join';
-import { Outbox, type OutboxDraft } from '../../../src/pipeline/outbox';
+import { JoinStage, type Decide } from '../../../src/stages/join/join';
+import { Outbox } from '../../../src/pipeline/outbox';
 import { joinConfigSchema, type JoinConfig } from '../../../src/stages/join/config';
 import { FakeClock, Metrics, silentLogger } from '../../../src/telemetry';
 import type { LabeledRecord, PipelineEvent } from '../../../src/model';
@@ -17,7 +17,7 @@ import { content, feedback, interaction, noRedaction, records } from '../../help
 
 const HOUR = 3_600_000;
 
-const decideOne = (r: LabeledRecord): OutboxDraft[] => [
+const decide: Decide = (r) => [
   {
     topic: r.interaction ? 'labeled_interactions' : 'orphaned_feedback',
     key: r.requestId,
@@ -27,7 +27,6 @@ const decideOne = (r: LabeledRecord): OutboxDraft[] => [
     timeMs: r.emittedMs,
   },
 ];
-const decide: Decide = decideEach(decideOne);
 
 interface Rig {
   dir: string;
@@ -266,12 +265,10 @@ describe('join', () => {
   test('a record that cannot be encoded is dead-lettered, and the sweep carries on', async () => {
     const failing = await rig({ window: '1h' });
     try {
-      failing.join.setDecide(
-        decideEach((rec) => {
-          if (rec.requestId === 'chatcmpl-bad') throw new Error('end_time is not finite');
-          return decideOne(rec);
-        }),
-      );
+      (failing.join as unknown as { decide: Decide }).decide = (rec) => {
+        if (rec.requestId === 'chatcmpl-bad') throw new Error('end_time is not finite');
+        return decide(rec);
+      };
       await failing.send(interaction({ requestId: 'chatcmpl-bad' }), interaction({ requestId: 'chatcmpl-good' }));
       await failing.closeAll();
       assert.equal(failing.sink.topic('labeled_interactions').length, 1);
