@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeLogs, encodeTraces, generate } from './workload';
-import { arg, cpuSeconds, percentile, report, serviceNodeArgs } from './report';
+import { arg, cpuSeconds, mainThreadCpuSeconds, percentile, report, serviceNodeArgs } from './report';
 import { startService } from '../test/helpers/service-process';
 import { metricValue, scrape } from '../test/helpers/metrics-scrape';
 
@@ -70,6 +70,8 @@ export async function run(options: { seconds: number; latencySeconds?: number; i
     let rejected = 0;
     const deadline = Date.now() + options.seconds * 1000;
     const cpu0 = cpuSeconds(svc.child.pid!);
+    const loop0 = mainThreadCpuSeconds(svc.child.pid!);
+    const gen0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -88,6 +90,9 @@ export async function run(options: { seconds: number; latencySeconds?: number; i
     const sustainedS = (performance.now() - t0) / 1000;
     const sustained = spansAcked / sustainedS;
     const serviceCpu = cpuSeconds(svc.child.pid!) - cpu0;
+    const loopCpu = mainThreadCpuSeconds(svc.child.pid!) - loop0;
+    const gen = process.cpuUsage(gen0);
+    const generatorCpu = (gen.user + gen.system) / 1e6;
     // Until the last window has closed and its records are with the sink.
     let drained: string;
     for (;;) {
@@ -122,8 +127,15 @@ export async function run(options: { seconds: number; latencySeconds?: number; i
       service_node_args: serviceNodeArgs().join(' '),
       sustained_spans_per_s: Math.round(sustained),
       sustained_seconds: Math.round(sustainedS * 10) / 10,
-      // All the service's threads (event loop, LevelDB, zlib), over the sustained phase.
+      // All the service's threads (event loop, V8's GC and compiler threads, LevelDB, the libuv pool), over the sustained phase.
       service_cpu_cores_while_sustained: Math.round((serviceCpu / sustainedS) * 100) / 100,
+      // The event loop alone: near 1.0 means it is the limit, whatever the other cores do.
+      event_loop_cpu_cores_while_sustained: Math.round((loopCpu / sustainedS) * 100) / 100,
+      // CPU per acknowledged span: all threads, and the event loop's part of it.
+      service_cpu_us_per_span: Math.round((serviceCpu / spansAcked) * 1e6),
+      event_loop_cpu_us_per_span: Math.round((loopCpu / spansAcked) * 1e6),
+      // The load generator shares the machine: what it took is not the service's.
+      load_generator_cpu_cores_while_sustained: Math.round((generatorCpu / sustainedS) * 100) / 100,
       // Windows close 2 s after their last event: the tail is that window plus the close work still queued.
       join_window_s: 2,
       seconds_from_last_ack_to_all_records: Math.round((endToEndS - sustainedS) * 10) / 10,

@@ -51,10 +51,15 @@ export function arg(name: string, fallback: string): string {
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S; // utime, stime
+}
+
+/** CPU seconds of a process's main thread alone (its event loop, for Node), user + system. */
+export function mainThreadCpuSeconds(pid: number): number {
+  return cpuSeconds(`${pid}/task/${pid}`);
 }
 
 /** True where `taskset` can pin a process to a core (Linux with util-linux). */
