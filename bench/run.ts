@@ -27,7 +27,7 @@ const BENCHES: Bench[] = [
   { name: 'deflate', script: 'deflate.js', args: ['--interactions', '3000'], smokeArgs: ['--interactions', '100'], oneCore: true },
   { name: 'redact', script: 'redact.js', args: ['--seconds', '5'], oneCore: true },
   { name: 'join-windows', script: 'join-windows.js', args: ['--windows', '1000000'], smokeArgs: ['--windows', '3000'] },
-  { name: 'http', script: 'http.js', args: ['--seconds', '20', '--latency-seconds', '30', '--interactions', '20000'], smokeArgs: ['--seconds', '2', '--latency-seconds', '2', '--interactions', '400'] },
+  { name: 'http', script: 'http.js', args: ['--seconds', '20', '--repeat', '3', '--latency-seconds', '30', '--interactions', '20000'], smokeArgs: ['--seconds', '2', '--repeat', '2', '--latency-seconds', '2', '--interactions', '400'] },
   { name: 'kafka', script: 'kafka.js', args: ['--interactions', '20000', '--signals', '200'], infra: true },
   { name: 'scaleout', script: 'scaleout.js', args: [], infra: true },
   { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '10000', '--warmup', '2000'], infra: true },

@@ -21,6 +21,10 @@ test('the benchmark harness runs and writes its figures', { timeout: 180_000 }, 
   assert.ok((read('join-windows.json').figures.insert_windows_per_s as number) > 0);
   const http = read('http-file.json').figures;
   assert.ok((http.sustained_spans_per_s as number) > 0);
+  // Two sustained runs into fresh services; the reported rate is one of them (the median, of two the slower).
+  const runs = http.sustained_runs_spans_per_s as number[];
+  assert.equal(runs.length, 2);
+  assert.equal(http.sustained_spans_per_s, Math.min(...runs));
   assert.ok(((http.ack_latency_ms as Record<string, number>).p99 ?? 0) > 0);
   assert.ok((http.records_to_file_sink as number) > 0, 'windows closed and their records reached the sink during the run');
   const cores = read('cores.json').figures;
