@@ -28,6 +28,7 @@ const BENCHES: Bench[] = [
   { name: 'redact', script: 'redact.js', args: ['--seconds', '5'], oneCore: true },
   { name: 'join-windows', script: 'join-windows.js', args: ['--windows', '1000000'], smokeArgs: ['--windows', '3000'] },
   { name: 'http', script: 'http.js', args: ['--seconds', '20', '--repeat', '3', '--latency-seconds', '30', '--interactions', '20000'], smokeArgs: ['--seconds', '2', '--repeat', '2', '--latency-seconds', '2', '--interactions', '400'] },
+  { name: 'allocator', script: 'allocator.js', args: ['--pairs', '3', '--seconds', '20', '--interactions', '20000'], smokeArgs: ['--pairs', '1', '--seconds', '2', '--interactions', '300'] },
   { name: 'kafka', script: 'kafka.js', args: ['--interactions', '20000', '--signals', '200'], infra: true },
   { name: 'scaleout', script: 'scaleout.js', args: [], infra: true },
   { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '10000', '--warmup', '2000'], infra: true },

@@ -52,6 +52,18 @@ function rows(): string[] {
     const lv = (l: string) => `level ${l.slice(6)}: ${Math.round(z[l].ratio * 1000) / 10}% of the Avro bytes, ${z[l].cpu_ms_per_mib} ms CPU per MiB`;
     row('file sink deflate, one core, 64 KiB blocks of the pipeline\'s records', '(reported)', ['level_1', 'level_6', 'level_9'].map(lv).join('; '), undefined);
   }
+  const al = load('allocator')?.figures;
+  if (al) {
+    const pct = (r: number) => `${r < 1 ? '−' : '+'}${Math.round(Math.abs(1 - r) * 1000) / 10}%`;
+    row(
+      'OTLP/HTTP with jemalloc preloaded vs glibc malloc (optional, deployment section), alternating runs',
+      '(reported)',
+      typeof al.skipped === 'string'
+        ? `skipped: ${al.skipped}`
+        : `medians of ${al.pairs} pairs: event loop CPU per span ${al.glibc.event_loop_cpu_us_per_span} → ${al.jemalloc.event_loop_cpu_us_per_span} µs (${pct(al.ratio_event_loop_cpu_per_span)}; cheaper in ${al.pairs_event_loop_cheaper} of ${al.pairs} pairs), the service's ${al.glibc.service_cpu_us_per_span} → ${al.jemalloc.service_cpu_us_per_span} µs (${pct(al.ratio_service_cpu_per_span)}), sustained ${n(al.glibc.sustained_spans_per_s)} → ${n(al.jemalloc.sustained_spans_per_s)} spans/s (${pct(al.ratio_sustained_spans_per_s)})`,
+      undefined,
+    );
+  }
   const k = load('kafka')?.figures;
   if (k) {
     const ks = k.sustained;

@@ -12,7 +12,7 @@ test('the benchmark harness runs and writes its figures', { timeout: 180_000 }, 
   const dir = /smoke results in (\S+)/.exec(out)?.[1];
   assert.ok(dir, out.slice(-2000));
   const files = readdirSync(dir).sort();
-  assert.deepEqual(files, ['cores.json', 'deflate.json', 'http-file.json', 'join-windows.json', 'pipeline.json']);
+  assert.deepEqual(files, ['allocator.json', 'cores.json', 'deflate.json', 'http-file.json', 'join-windows.json', 'pipeline.json']);
   const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { machine: { cores: number }; figures: Record<string, unknown> };
   const pipeline = read('pipeline.json');
   assert.ok(pipeline.machine.cores >= 1);
@@ -27,6 +27,15 @@ test('the benchmark harness runs and writes its figures', { timeout: 180_000 }, 
   assert.equal(http.sustained_spans_per_s, Math.min(...runs));
   assert.ok(((http.ack_latency_ms as Record<string, number>).p99 ?? 0) > 0);
   assert.ok((http.records_to_file_sink as number) > 0, 'windows closed and their records reached the sink during the run');
+  // jemalloc side by side with glibc where it is installed; elsewhere the file says why it was skipped.
+  const allocator = read('allocator.json').figures;
+  if (typeof allocator.skipped === 'string') assert.match(allocator.skipped, /libjemalloc/);
+  else {
+    const runs = allocator.runs as Record<string, Array<{ event_loop_cpu_us_per_span: number }>>;
+    assert.equal(runs.glibc!.length, 1);
+    assert.equal(runs.jemalloc!.length, 1);
+    assert.ok((allocator.ratio_event_loop_cpu_per_span as number) > 0 && (allocator.ratio_sustained_spans_per_s as number) > 0);
+  }
   const cores = read('cores.json').figures;
   assert.ok((cores.one_process_spans_per_s as number) > 0 && (cores.ratio as number) > 0);
   const deflate = read('deflate.json').figures as Record<string, { ratio: number; cpu_ms_per_mib: number }>;
