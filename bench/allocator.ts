@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run as httpRun } from './http';
+import { run as httpRun, workloadBodies } from './http';
 import { arg, report } from './report';
 
 const CANDIDATES = [
@@ -44,13 +44,15 @@ export async function run(options: { pairs: number; seconds: number; interaction
   const scratch = mkdtempSync(join(tmpdir(), 'allocator-bench-'));
   const before = process.env.LD_PRELOAD;
   const runs: Record<'glibc' | 'jemalloc', Side[]> = { glibc: [], jemalloc: [] };
+  // Generated and encoded once for every run.
+  const bodies = workloadBodies(options.interactions);
   try {
     for (let i = 0; i < options.pairs; i++) {
       for (const side of ['glibc', 'jemalloc'] as const) {
         // The service process inherits this environment (test/helpers/service-process.ts); this process is not preloaded.
         if (side === 'jemalloc') process.env.LD_PRELOAD = library;
         else delete process.env.LD_PRELOAD;
-        const f = (await httpRun({ seconds: options.seconds, latencySeconds: 1, interactions: options.interactions, repeat: 1, out: scratch, quiet: true })) as unknown as Side;
+        const f = (await httpRun({ seconds: options.seconds, latencySeconds: 1, interactions: options.interactions, repeat: 1, bodies, out: scratch, quiet: true })) as unknown as Side;
         runs[side].push(Object.fromEntries(KEYS.map((k) => [k, f[k]])) as unknown as Side);
       }
     }

@@ -19,7 +19,7 @@ import { arg, cpuSeconds, mainThreadCpuSeconds, percentile, report, serviceNodeA
 import { startService, type ServiceProcess } from '../test/helpers/service-process';
 import { metricValue, scrape } from '../test/helpers/metrics-scrape';
 
-interface Body {
+export interface Body {
   path: string;
   bytes: Buffer;
   spans: number;
@@ -106,21 +106,30 @@ async function sustainedRun(svc: ServiceProcess, agent: Agent, bodies: Body[], s
   };
 }
 
+const PER_REQUEST = 50;
+
+/** The seeded workload as pre-encoded OTLP/HTTP request bodies, PER_REQUEST spans or log records each. */
+export function workloadBodies(interactions: number): Body[] {
+  const wl = generate({ seed: 7, interactions, feedbackRate: 0.1, textBytes: 3000, legacyShare: 0.2 });
+  const bodies: Body[] = [];
+  const traces = encodeTraces(wl.spans, 'protobuf', PER_REQUEST);
+  traces.forEach((b, i) => bodies.push({ path: '/v1/traces', bytes: Buffer.from(b), spans: Math.min(PER_REQUEST, wl.spans.length - i * PER_REQUEST) }));
+  for (const b of encodeLogs(wl.logs, 'protobuf', PER_REQUEST)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
+  return bodies;
+}
+
 export async function run(options: {
   seconds: number;
   latencySeconds?: number;
   interactions: number;
   /** Sustained runs, each against a fresh service; the figures are the median run's. */
   repeat?: number;
+  /** The workload already encoded (workloadBodies), for callers that run this benchmark more than once. */
+  bodies?: Body[];
   out?: string;
   quiet?: boolean;
 }): Promise<Record<string, unknown>> {
-  const wl = generate({ seed: 7, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000, legacyShare: 0.2 });
-  const perRequest = 50;
-  const bodies: Body[] = [];
-  const traces = encodeTraces(wl.spans, 'protobuf', perRequest);
-  traces.forEach((b, i) => bodies.push({ path: '/v1/traces', bytes: Buffer.from(b), spans: Math.min(perRequest, wl.spans.length - i * perRequest) }));
-  for (const b of encodeLogs(wl.logs, 'protobuf', perRequest)) bodies.push({ path: '/v1/logs', bytes: Buffer.from(b), spans: 0 });
+  const bodies = options.bodies ?? workloadBodies(options.interactions);
   const repeat = Math.max(1, options.repeat ?? 3);
   const dirs: string[] = [];
   const start = async (): Promise<ServiceProcess> => {
@@ -152,7 +161,7 @@ export async function run(options: {
     // 2. Ack latency at half the median rate, against the last service, open
     // loop (requests start on schedule whether or not earlier ones finished).
     const url = new URL(svc!.otlpUrl);
-    const spansPerBody = perRequest;
+    const spansPerBody = PER_REQUEST;
     const targetReqPerS = sustained / 2 / spansPerBody;
     const latencies: number[] = [];
     // Long enough for a p99 from ~1,000 requests (10 s gave ~300: the 4th largest, which moved run to run).
@@ -199,7 +208,7 @@ export async function run(options: {
         p99: Math.round(percentile(latencies, 99) * 10) / 10,
         max: Math.round(latencies[latencies.length - 1]! * 10) / 10,
       },
-      spans_per_request: perRequest,
+      spans_per_request: PER_REQUEST,
       service_peak_rss_mib: Math.round(peakRss),
     };
     report('http-file', figures, { dir: options.out, quiet: options.quiet });
