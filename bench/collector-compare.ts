@@ -117,7 +117,11 @@ async function waitForSpans(brokers: string[], topic: string, expected: number, 
       },
     });
   });
-  await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))]);
+  // The timer is cleared once the spans are in: left pending it kept the
+  // process alive for the rest of its timeout after the figures were out.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
   await consumer.disconnect();
   return spans;
 }

@@ -41,6 +41,8 @@ function main(): number {
   const out = smoke ? mkdtempSync(join(tmpdir(), 'bench-smoke-')) : undefined;
   const pin = hasTaskset();
   let failed = 0;
+  const started = performance.now();
+  const took: string[] = [];
   for (const b of BENCHES) {
     if (only && !only.has(b.name)) continue;
     if (smoke && !b.smokeArgs) continue;
@@ -48,14 +50,22 @@ function main(): number {
     const cmd = b.oneCore && pin && !smoke ? 'taskset' : process.execPath;
     const cmdArgs = cmd === 'taskset' ? ['-c', '0', process.execPath, ...args] : args;
     process.stdout.write(`\n### ${b.name}${cmd === 'taskset' ? ' (pinned to one core)' : ''}\n`);
+    const t0 = performance.now();
     const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+    took.push(`${b.name} ${seconds(t0)} s`);
     if (r.status !== 0) {
       failed++;
       process.stderr.write(`benchmark ${b.name} failed (exit ${r.status ?? r.signal})\n`);
     }
   }
+  // Set-up of Kafka and the collector on first use is inside the time of the first benchmark that needs it.
+  process.stdout.write(`\n${took.join(', ')}; all ${seconds(started)} s\n`);
   if (out) process.stdout.write(`\nsmoke results in ${out}\n`);
   return failed ? 1 : 0;
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
 }
 
 process.exitCode = main();

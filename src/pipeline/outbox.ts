@@ -57,6 +57,8 @@ export class Outbox {
   private again = false;
   private lastError: string | undefined;
   private readonly counters;
+  /** Every entry with seq ≤ prunedSeq is deleted from the store (0: not known yet). */
+  private prunedSeq = 0;
 
   constructor(
     private readonly store: StateStore,
@@ -159,11 +161,18 @@ export class Outbox {
   /** Deletes entries the sink holds durably. Idempotent. */
   async prune(): Promise<void> {
     const durable = this.sink.durableSeq();
+    if (durable <= this.prunedSeq) return;
+    // From the last pruned seq, not from the start of the outbox: deleted
+    // entries stay in LevelDB as tombstones until compaction reaches them, and
+    // a scan from the start steps over every one (200,000 of them add ~7 ms to
+    // each scan; a busy outbox deletes thousands a second).
+    const from = this.prunedSeq > 0 ? KEY.outbox(this.prunedSeq + 1) : OUTBOX_START;
     for (;;) {
-      const keys = await this.store.keys(OUTBOX_START, KEY.outbox(durable + 1), 5000);
-      if (keys.length === 0) return;
-      await this.store.write(keys.map((key) => ({ type: 'del' as const, key })));
+      const keys = await this.store.keys(from, KEY.outbox(durable + 1), 5000);
+      if (keys.length > 0) await this.store.write(keys.map((key) => ({ type: 'del' as const, key })));
+      if (keys.length < 5000) break;
     }
+    this.prunedSeq = Math.max(this.prunedSeq, durable);
   }
 
   private updateGauge(): void {
