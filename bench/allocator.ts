@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as httpRun, workloadBodies } from './http';
-import { arg, report } from './report';
+import { arg, median, report } from './report';
 
 const CANDIDATES = [
   '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
@@ -27,12 +27,6 @@ interface Side {
 }
 
 const KEYS: Array<keyof Side> = ['sustained_spans_per_s', 'service_cpu_us_per_span', 'event_loop_cpu_us_per_span', 'service_peak_rss_mib'];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export async function run(options: { pairs: number; seconds: number; interactions: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
   const library = process.env.BENCH_JEMALLOC ?? CANDIDATES.find((p) => existsSync(p));

@@ -7,14 +7,18 @@
 // many cores each happened to use. Each process first gets a warm-up load of
 // its own (other request ids) and is measured only after its output is out:
 // a JIT-compiled service against a Go binary would otherwise pay its warm-up
-// inside a run of a few seconds.
-//   node dist/bench/collector-compare.js [--interactions 10000] [--warmup 2000] [--out DIR]
+// inside a run of a few seconds. Both stay up, and the measured rounds
+// alternate (collector, service, collector, service…), each round on input of
+// its own that both get: this machine's speed drifts over minutes, and two
+// measurements taken one after the other drift apart with it. The figures are
+// the medians over the rounds; every round's ratio is reported too.
+//   node dist/bench/collector-compare.js [--interactions 10000] [--warmup 2000] [--rounds 3] [--out DIR]
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { encodeTraces, generate } from './workload';
-import { arg, cpuSeconds, report, serviceNodeArgs } from './report';
+import { arg, cpuSeconds, median, report, serviceNodeArgs } from './report';
 import { startKafka, startCollector } from '../test/infra';
 import { freePort, post, startService } from '../test/helpers/service-process';
 import { metricValue, waitForMetrics } from '../test/helpers/metrics-scrape';
@@ -126,79 +130,96 @@ async function waitForSpans(brokers: string[], topic: string, expected: number, 
   return spans;
 }
 
-export async function run(options: { interactions: number; warmup?: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
-  const wl = generate({ seed: 13, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000 });
-  const bodies = encodeTraces(wl.spans, 'protobuf', 100);
-  const spans = wl.spans.length;
-  const warm = generate({ seed: 14, interactions: options.warmup ?? 2000, feedbackRate: 0.1, textBytes: 3000 });
+interface Measured {
+  spans: number;
+  cpuS: number;
+  wallS: number;
+}
+
+export async function run(options: { interactions: number; warmup?: number; rounds?: number; out?: string; quiet?: boolean }): Promise<Record<string, unknown>> {
+  const rounds = Math.max(1, options.rounds ?? 3);
+  // Each round's input is new to both (other request ids), and the same for both.
+  const inputs = Array.from({ length: rounds }, (_, r) => {
+    const wl = generate({ seed: 13 + 2 * r, interactions: options.interactions, feedbackRate: 0.1, textBytes: 3000 });
+    return { bodies: encodeTraces(wl.spans, 'protobuf', 100), spans: wl.spans.length };
+  });
+  const warm = generate({ seed: 12, interactions: options.warmup ?? 2000, feedbackRate: 0.1, textBytes: 3000 });
   const warmBodies = encodeTraces(warm.spans, 'protobuf', 100);
-  const warmSpans = warm.spans.length;
   const kafka = await startKafka({ numPartitions: 3 });
   const dir = mkdtempSync(join(tmpdir(), 'compare-'));
+  let collector: Awaited<ReturnType<typeof startCollector>> | undefined;
+  let svc: Awaited<ReturnType<typeof startService>> | undefined;
   try {
-    // 1. The collector.
+    // The collector, warmed up.
     const topic = 'bench_collector_spans';
     const admin = new Kafka({ clientId: 'bench-admin', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     await admin.disconnect();
     const httpPort = await freePort();
-    const collector = await startCollector({ configYaml: collectorYaml(httpPort, await freePort(), kafka.brokers, topic) });
-    let collectorCpu: number;
-    let collectorWall: number;
-    let collectorSpans: number;
-    try {
-      await sendAll(`http://127.0.0.1:${httpPort}/v1/traces`, warmBodies);
-      await waitForSpans(kafka.brokers, topic, warmSpans, 120_000);
-      const cpu0 = cpuSeconds(collector.pid);
-      const t0 = performance.now();
-      await sendAll(`http://127.0.0.1:${httpPort}/v1/traces`, bodies);
-      collectorSpans = (await waitForSpans(kafka.brokers, topic, warmSpans + spans, 120_000)) - warmSpans;
-      if (collectorSpans < spans) process.stderr.write(`collector exported ${collectorSpans}/${spans} spans; log tail:\n${readFileSync(collector.logFile, 'utf8').slice(-3000)}\n`);
-      collectorWall = (performance.now() - t0) / 1000;
-      collectorCpu = cpuSeconds(collector.pid) - cpu0;
-    } finally {
-      await collector.stop();
-    }
+    collector = await startCollector({ configYaml: collectorYaml(httpPort, await freePort(), kafka.brokers, topic) });
+    const collectorUrl = `http://127.0.0.1:${httpPort}/v1/traces`;
+    let exported = warm.spans.length;
+    await sendAll(collectorUrl, warmBodies);
+    await waitForSpans(kafka.brokers, topic, exported, 120_000);
 
-    // 2. This service, with the Kafka sink, the join closing each window 1 s after its last event.
-    const svc = await startService(
+    // This service, with the Kafka sink, the join closing each window 1 s after its last event; warmed up.
+    svc = await startService(
       `join:\n  window: 1s\n  sweep_interval: 100ms\n  mode: final\nsinks:\n  file:\n    enabled: false\n  kafka:\n    enabled: true\n    brokers: [${kafka.brokers.join(', ')}]\n`,
       { dir, logLevel: 'warn', nodeArgs: serviceNodeArgs() },
     );
-    let ourCpu: number;
-    let ourWall: number;
-    let records: number;
-    try {
-      const drained = (text: string): boolean =>
-        metricValue(text, 'feedback_loop_join_open_windows') === 0 && metricValue(text, 'feedback_loop_outbox_backlog_records') === 0;
-      const emitted = (text: string): number => metricValue(text, 'feedback_loop_component_emitted_items_total', { component: 'outbox' });
-      await sendAll(`${svc.otlpUrl}/v1/traces`, warmBodies);
-      const warmRecords = emitted(await waitForMetrics(svc.adminUrl, drained, 300_000));
-      const cpu0 = cpuSeconds(svc.child.pid!);
-      const t0 = performance.now();
-      await sendAll(`${svc.otlpUrl}/v1/traces`, bodies);
-      const m = await waitForMetrics(svc.adminUrl, (text) => drained(text) && emitted(text) > warmRecords, 300_000);
-      ourWall = (performance.now() - t0) / 1000;
-      ourCpu = cpuSeconds(svc.child.pid!) - cpu0;
-      records = emitted(m) - warmRecords;
-    } finally {
-      await svc.kill('SIGTERM');
+    const service = svc;
+    const drained = (text: string): boolean =>
+      metricValue(text, 'feedback_loop_join_open_windows') === 0 && metricValue(text, 'feedback_loop_outbox_backlog_records') === 0;
+    const emitted = (text: string): number => metricValue(text, 'feedback_loop_component_emitted_items_total', { component: 'outbox' });
+    await sendAll(`${service.otlpUrl}/v1/traces`, warmBodies);
+    let records = emitted(await waitForMetrics(service.adminUrl, drained, 300_000));
+
+    const measuredCollector: Measured[] = [];
+    const measuredService: Array<Measured & { records: number }> = [];
+    for (const input of inputs) {
+      // The collector: until every span of the round is on its topic.
+      let cpu0 = cpuSeconds(collector.pid);
+      let t0 = performance.now();
+      await sendAll(collectorUrl, input.bodies);
+      const got = (await waitForSpans(kafka.brokers, topic, exported + input.spans, 120_000)) - exported;
+      if (got < input.spans) process.stderr.write(`collector exported ${got}/${input.spans} spans; log tail:\n${readFileSync(collector.logFile, 'utf8').slice(-3000)}\n`);
+      exported += got;
+      measuredCollector.push({ spans: got, cpuS: cpuSeconds(collector.pid) - cpu0, wallS: (performance.now() - t0) / 1000 });
+      // The service: until every window is closed and every record is on Kafka.
+      cpu0 = cpuSeconds(service.child.pid!);
+      t0 = performance.now();
+      await sendAll(`${service.otlpUrl}/v1/traces`, input.bodies);
+      const before = records;
+      const m = await waitForMetrics(service.adminUrl, (text) => drained(text) && emitted(text) > before, 300_000);
+      records = emitted(m);
+      measuredService.push({ spans: input.spans, cpuS: cpuSeconds(service.child.pid!) - cpu0, wallS: (performance.now() - t0) / 1000, records: records - before });
     }
-    const collectorPerCore = Math.round(collectorSpans / collectorCpu);
-    const ourPerCore = Math.round(spans / ourCpu);
+
+    const perCpu = (m: Measured) => m.spans / m.cpuS;
+    const ratios = measuredService.map((s, i) => round(perCpu(s) / perCpu(measuredCollector[i]!)));
+    const side = (ms: Measured[]) => ({
+      cpu_s: round(median(ms.map((m) => m.cpuS))),
+      wall_s: round(median(ms.map((m) => m.wallS))),
+      spans_per_cpu_s: Math.round(median(ms.map(perCpu))),
+      rounds_spans_per_cpu_s: ms.map((m) => Math.round(perCpu(m))),
+    });
     const figures = {
       service_node_args: serviceNodeArgs().join(' '),
-      spans,
-      warmup_spans: warmSpans,
-      collector: { spans_exported: collectorSpans, cpu_s: round(collectorCpu), wall_s: round(collectorWall), spans_per_cpu_s: collectorPerCore },
-      feedback_loop: { records_written: records, cpu_s: round(ourCpu), wall_s: round(ourWall), spans_per_cpu_s: ourPerCore },
-      ratio_feedback_loop_to_collector: Math.round((ourPerCore / collectorPerCore) * 100) / 100,
+      spans: median(inputs.map((i) => i.spans)),
+      warmup_spans: warm.spans.length,
+      rounds,
+      collector: { spans_exported: median(measuredCollector.map((m) => m.spans)), ...side(measuredCollector) },
+      feedback_loop: { records_written: median(measuredService.map((m) => m.records)), ...side(measuredService) },
+      ratio_feedback_loop_to_collector: median(ratios),
+      rounds_ratio: ratios,
       note: 'collector: redaction (10 RE2 patterns) + probabilistic sampler (100%) + batch + kafka exporter; feedback-loop: normalize + redact (checksummed detectors) + durable join + labels + sampling/routing + Avro + kafka sink',
     };
     report('collector-compare', figures, { dir: options.out, quiet: options.quiet });
     return figures;
   } finally {
+    if (svc) await svc.kill('SIGTERM');
+    if (collector) await collector.stop();
     await kafka.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -207,7 +228,12 @@ export async function run(options: { interactions: number; warmup?: number; out?
 const round = (n: number) => Math.round(n * 100) / 100;
 
 if (require.main === module) {
-  run({ interactions: Number(arg('interactions', '10000')), warmup: Number(arg('warmup', '2000')), out: process.argv.includes('--out') ? arg('out', '') : undefined }).catch((err) => {
+  run({
+    interactions: Number(arg('interactions', '10000')),
+    warmup: Number(arg('warmup', '2000')),
+    rounds: Number(arg('rounds', '3')),
+    out: process.argv.includes('--out') ? arg('out', '') : undefined,
+  }).catch((err) => {
     console.error(err);
     process.exitCode = 1;
   });

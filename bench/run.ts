@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each in its own process (so peak RSS is
 // its own), single-core ones pinned to one CPU with taskset when available.
 // Figures are printed and written to bench/results/*.json.
-//   node dist/bench/run.js            the full suite (about 10–15 minutes on 2 cores)
+//   node dist/bench/run.js            the full suite (about 10–12 minutes on 2 cores; README Performance)
 //   node dist/bench/run.js --smoke    a few seconds of each in-process benchmark, results to a temp dir
 //   node dist/bench/run.js --only pipeline,http
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'allocator', script: 'allocator.js', args: ['--pairs', '3', '--seconds', '20', '--interactions', '20000'], smokeArgs: ['--pairs', '1', '--seconds', '2', '--interactions', '300'] },
   { name: 'kafka', script: 'kafka.js', args: ['--interactions', '20000', '--signals', '200'], infra: true },
   { name: 'scaleout', script: 'scaleout.js', args: [], infra: true },
-  { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '10000', '--warmup', '2000'], infra: true },
+  { name: 'collector-compare', script: 'collector-compare.js', args: ['--interactions', '10000', '--warmup', '2000', '--rounds', '3'], infra: true },
 ];
 
 function main(): number {
