@@ -23,6 +23,7 @@ import { decodeLogsJson, decodeLogsProto, decodeTracesJson, decodeTracesProto } 
 import type { DecodeLimits } from '../../otlp/limits';
 import type { LogsData, TracesData } from '../../otlp/types';
 import { kafkaLogCreator, kafkaSecurityOptions } from '../../sinks/kafka/client';
+import { registerCompressionCodecs } from './codecs';
 import type { KafkaSourceConfig } from './config';
 import { OffsetTracker, type TopicPartitionOffset } from './offsets';
 
@@ -73,6 +74,8 @@ export class KafkaSource implements Lifecycle {
     if (config.logs_topic) this.signals.set(config.logs_topic, 'logs');
     if (this.signals.size === 0) throw new Error('kafka source: set traces_topic or logs_topic');
     if (config.traces_topic && config.traces_topic === config.logs_topic) throw new Error('kafka source: traces_topic and logs_topic must differ');
+    // The collector's exporter may compress with snappy, lz4 or zstd; kafkajs reads only gzip itself.
+    registerCompressionCodecs();
     this.kafka = kafka ?? new Kafka({
       clientId: config.client_id,
       brokers: config.brokers,
