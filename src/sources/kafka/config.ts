@@ -42,6 +42,10 @@ export const kafkaSourceConfigSchema = z
     .pipe(z.number().min(10, 'must be at least 10ms'))
     .prefault('10s')
     .describe('Longest pause between retries of the same message.'),
+  topic_check_interval: duration
+    .pipe(z.number().min(100, 'must be at least 100ms'))
+    .prefault('5s')
+    .describe('While a configured topic does not exist yet, how often the source looks for it. The others are read meanwhile; once it appears the source rejoins the group with it.'),
   session_timeout: duration
     .pipe(z.number().min(6000, 'must be at least 6s (the broker default group.min.session.timeout.ms)'))
     .prefault('30s')

@@ -13,6 +13,12 @@
 //   committed past.
 // Within a partition messages are processed one at a time, in order;
 // partitions run concurrently.
+//
+// A configured topic that does not exist yet (the collector's exporter creates
+// its topics on its first write) is waited for, not an error: the source reads
+// the topics that exist, looks for the others every `topic_check_interval`,
+// and when one appears hands its partitions back (committing what is done)
+// and rejoins the group with it. It never creates the collector's topics.
 
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { Gauge } from 'prom-client';
@@ -42,12 +48,13 @@ interface RetryState {
 }
 
 /** The part of kafkajs's Kafka the source uses (unit tests pass a fake). */
-export type KafkaClient = Pick<Kafka, 'consumer'>;
+export type KafkaClient = Pick<Kafka, 'consumer' | 'admin'>;
 
 export class KafkaSource implements Lifecycle {
   private readonly kafka: KafkaClient;
   private readonly counters: ComponentCounters;
   private readonly lag: Gauge<string>;
+  private readonly missingGauge: Gauge<string>;
   private readonly tracker = new OffsetTracker();
   private readonly signals = new Map<string, Signal>();
   /** Per partition: the message being retried and how often it was tried. */
@@ -55,6 +62,13 @@ export class KafkaSource implements Lifecycle {
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
   private client: Consumer | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private topicTimer: NodeJS.Timeout | undefined;
+  /** Configured topics the brokers did not have at the last look. */
+  private missing = new Set<string>();
+  /** Set while the consumer is being replaced: batches stop before their next message. */
+  private draining = false;
+  /** Consumer replacements (crash restart, a topic appearing) run one at a time. */
+  private transition: Promise<void> = Promise.resolve();
   private joining: Promise<void> | undefined;
   private lastCommitMs = 0;
   private active = 0;
@@ -92,6 +106,11 @@ export class KafkaSource implements Lifecycle {
       'Messages between the last one the Kafka source processed and the partition end, as of the last fetch.',
       ['topic', 'partition'],
     );
+    this.missingGauge = ctx.metrics.gauge(
+      'feedback_loop_kafka_source_topic_missing',
+      '1 while a configured source topic does not exist on the brokers (the source reads the others and waits for it), else 0.',
+      ['topic'],
+    );
   }
 
   start(): Promise<void> {
@@ -107,6 +126,83 @@ export class KafkaSource implements Lifecycle {
 
   private async run(): Promise<void> {
     if (this.stopping) return;
+    const present = await this.presentTopics();
+    if (present.length > 0) await this.consume(present);
+    if (this.missing.size > 0) this.scheduleTopicCheck();
+  }
+
+  /** The configured topics the brokers have; records and reports the rest as missing. */
+  private async presentTopics(): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let existing: Set<string>;
+    try {
+      existing = new Set(await admin.listTopics());
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const present: string[] = [];
+    for (const topic of this.signals.keys()) {
+      if (existing.has(topic)) {
+        present.push(topic);
+        this.missingGauge.labels(topic).set(0);
+        if (this.missing.delete(topic)) this.ctx.logger.info({ component: COMPONENT, topic }, 'kafka source: topic now exists; reading it');
+        continue;
+      }
+      this.missingGauge.labels(topic).set(1);
+      if (!this.missing.has(topic)) {
+        this.missing.add(topic);
+        this.ctx.logger.warn(
+          { component: COMPONENT, topic, checkEvery: this.config.topic_check_interval },
+          `kafka source: topic ${topic} does not exist yet; waiting for it (the collector's kafka exporter creates it on its first write where the brokers auto-create topics; otherwise create it)`,
+        );
+      }
+    }
+    return present;
+  }
+
+  /** Looks for the missing topics after topic_check_interval; when one appears, rejoins the group with it. */
+  private scheduleTopicCheck(): void {
+    if (this.stopping || this.topicTimer) return;
+    this.topicTimer = setTimeout(() => {
+      this.topicTimer = undefined;
+      void this.serially(async () => {
+        const before = this.missing.size;
+        const present = await this.presentTopics();
+        if (this.missing.size < before) await this.replaceConsumer(present);
+      })
+        .catch((err: unknown) => this.ctx.logger.warn({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: could not look for missing topics; will look again'))
+        .finally(() => {
+          if (this.missing.size > 0) this.scheduleTopicCheck();
+        });
+    }, this.config.topic_check_interval);
+    this.topicTimer.unref();
+  }
+
+  /** Runs consumer replacements one after another. */
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(fn);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Hands the partitions back (work done is committed) and consumes `topics` with a new consumer. */
+  private async replaceConsumer(topics: string[]): Promise<void> {
+    if (this.stopping) return;
+    const old = this.client;
+    if (old) {
+      this.draining = true;
+      try {
+        await this.drain(old);
+      } finally {
+        this.draining = false;
+      }
+    }
+    if (!this.stopping) await this.consume(topics);
+  }
+
+  private async consume(topics: string[]): Promise<void> {
+    if (this.stopping) return;
     this.lastCommitMs = this.ctx.clock.now();
     const client = this.kafka.consumer({
       groupId: this.config.group_id,
@@ -115,6 +211,8 @@ export class KafkaSource implements Lifecycle {
       maxBytesPerPartition: this.config.max_bytes_per_partition,
       maxWaitTimeInMs: 500,
       retry: { retries: 8, initialRetryTime: 250, maxRetryTime: 5000 },
+      // The collector's topics are the platform's to create, with their partition count.
+      allowAutoTopicCreation: false,
     });
     this.client = client;
     // A new generation: partitions may have moved, and each restarts from its committed offset.
@@ -129,15 +227,17 @@ export class KafkaSource implements Lifecycle {
       this.ctx.logger.error({ component: COMPONENT, err: errorMessage(payload.error) }, 'kafka source: consumer crashed; restarting');
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
+        if (this.client !== client) return; // already replaced
         void client.disconnect().catch(() => undefined);
-        this.run().catch((err: unknown) =>
+        this.client = undefined;
+        this.serially(() => this.run()).catch((err: unknown) =>
           this.ctx.logger.error({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: restart failed'),
         );
       }, this.config.retry_backoff_max);
       this.restartTimer.unref();
     });
     await client.connect();
-    await client.subscribe({ topics: [...this.signals.keys()], fromBeginning: this.config.start_from === 'earliest' });
+    await client.subscribe({ topics, fromBeginning: this.config.start_from === 'earliest' });
     // Joining the group can wait for a dead member's session to expire (after
     // a kill -9, up to session_timeout): start() does not wait for it.
     this.joining = client
@@ -152,7 +252,7 @@ export class KafkaSource implements Lifecycle {
         this.ctx.logger.error({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: could not start consuming');
       });
     this.ctx.logger.info(
-      { component: COMPONENT, brokers: this.config.brokers, groupId: this.config.group_id, topics: [...this.signals.keys()], encoding: this.config.encoding },
+      { component: COMPONENT, brokers: this.config.brokers, groupId: this.config.group_id, topics, encoding: this.config.encoding },
       'kafka source started; joining the consumer group',
     );
   }
@@ -162,9 +262,19 @@ export class KafkaSource implements Lifecycle {
     for (const t of this.resumeTimers) clearTimeout(t);
     this.resumeTimers.clear();
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.topicTimer) clearTimeout(this.topicTimer);
     await this.startOnce?.catch(() => undefined);
+    await this.transition;
     const client = this.client;
     if (!client) return;
+    const committed = await this.drain(client);
+    this.ctx.logger.info({ component: COMPONENT, committed }, 'kafka source stopped');
+  }
+
+  /** Lets the batch in the pipeline finish, commits what is done, leaves the group. Returns the partitions committed. */
+  private async drain(client: Consumer): Promise<number> {
+    for (const t of this.resumeTimers) clearTimeout(t);
+    this.resumeTimers.clear();
     // A join still under way would otherwise complete after the disconnect and start fetching again.
     await this.joining;
     // Batches in progress stop before their next message; the one in the pipeline finishes.
@@ -183,13 +293,14 @@ export class KafkaSource implements Lifecycle {
     await client.disconnect().catch((err: unknown) =>
       this.ctx.logger.warn({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: disconnect failed'),
     );
-    this.ctx.logger.info({ component: COMPONENT, committed: pending.length }, 'kafka source stopped');
+    if (this.client === client) this.client = undefined;
+    return pending.length;
   }
 
   // ── a batch of one partition ───────────────────────────────────────────────
 
   private async onBatch(p: EachBatchPayload): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.draining) return;
     this.active++;
     try {
       await this.processBatch(p);
@@ -208,7 +319,7 @@ export class KafkaSource implements Lifecycle {
     const signal = this.signals.get(topic);
     if (!signal) return;
     for (const message of p.batch.messages) {
-      if (this.stopping || !p.isRunning() || p.isStale()) break;
+      if (this.stopping || this.draining || !p.isRunning() || p.isStale()) break;
       this.tracker.begin(topic, partition, message.offset);
       const outcome = await this.process(signal, topic, partition, message);
       if (outcome === 'retry') {

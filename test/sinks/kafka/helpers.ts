@@ -6,7 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as avro from 'avsc';
+import assert from 'node:assert/strict';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
+import type { Workload } from '../../../bench/workload';
 import { crc64Avro } from '../../../src/sinks/avro/fingerprint';
 import { spawnService, type ServiceProcess } from '../../helpers/service-process';
 
@@ -146,6 +148,8 @@ export function kafkaServiceYaml(o: {
   registryUrl?: string;
   window?: string;
   mode?: 'final' | 'eager';
+  /** sources.kafka.topic_check_interval (default: the service's). */
+  topicCheckInterval?: string;
 }): string {
   const out = (t: string) => `${o.outPrefix}.${t}`;
   return `service:
@@ -163,7 +167,7 @@ sources:
     session_timeout: 6s
     retry_backoff: 100ms
     retry_backoff_max: 1s
-join:
+${o.topicCheckInterval ? `    topic_check_interval: ${o.topicCheckInterval}\n` : ''}join:
   window: ${o.window ?? '2s'}
   sweep_interval: 100ms
   mode: ${o.mode ?? 'final'}
@@ -187,4 +191,31 @@ telemetry:
   admin:
     endpoint: 127.0.0.1:${o.ports.admin}
 `;
+}
+
+/**
+ * Reads `topic` (labeled interactions, single-object Avro) until every
+ * interaction of `wl` has its final record, then asserts each carries its
+ * content (from the spans or the logs topic) and exactly its explicit
+ * feedback. `logs` is appended to a failure message (the service's log tail).
+ */
+export async function assertWorkloadJoined(brokers: string[], topic: string, wl: Pick<Workload, 'responseIds' | 'feedbackCount'>, logs: () => string): Promise<void> {
+  const ids = new Set(wl.responseIds);
+  const records = await readTopics(
+    brokers,
+    [topic],
+    singleObjectDecoder(),
+    (rs) => [...ids].every((id) => rs.some((r) => r.value.request_id === id && r.value.final === true)),
+    90_000,
+  );
+  const finals = new Map(records.filter((r) => r.value.final === true).map((r) => [String(r.value.request_id), r.value]));
+  const missing = [...ids].filter((id) => !finals.has(id));
+  assert.deepEqual(missing, [], `every interaction has its final record\n${logs().slice(-2000)}`);
+  for (const id of ids) {
+    const rec = finals.get(id)!;
+    const interaction = rec.interaction as { input_messages: unknown[]; output_messages: unknown[] } | null;
+    assert.ok(interaction && interaction.input_messages.length > 0 && interaction.output_messages.length > 0, `${id}: its content (on the spans or the logs topic) joined`);
+    const explicit = (rec.feedback as Array<{ source: string }>).filter((f) => f.source !== 'implicit').length;
+    assert.equal(explicit, wl.feedbackCount.get(id) ?? 0, `${id}: its feedback joined`);
+  }
 }

@@ -52,19 +52,33 @@ class ScriptedIngest implements IngestConsumer {
   }
 }
 
-/** Stands in for kafkajs: run() captures eachBatch; batches are fed by hand. */
+/**
+ * Stands in for kafkajs: run() captures eachBatch; batches are fed by hand.
+ * `topics` is what the brokers have (the admin client lists it).
+ */
 class FakeKafka {
   eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
   readonly finalCommits: { topic: string; partition: number; offset: string }[][] = [];
   disconnected = false;
+  topics = ['otlp_spans', 'otlp_logs'];
+  /** The topics each consumer created so far subscribed to, in order. */
+  readonly subscriptions: string[][] = [];
+  /** The options each consumer was created with. */
+  readonly consumerOptions: Record<string, unknown>[] = [];
   private readonly handlers = new Map<string, (e: unknown) => void>();
 
-  consumer(): unknown {
+  admin(): unknown {
+    return { connect: async () => undefined, listTopics: async () => [...this.topics, '__consumer_offsets'], disconnect: async () => undefined };
+  }
+
+  consumer(options: Record<string, unknown>): unknown {
+    this.disconnected = false;
+    this.consumerOptions.push(options);
     return {
       events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
       on: (name: string, fn: (e: unknown) => void) => this.handlers.set(name, fn),
       connect: async () => undefined,
-      subscribe: async () => undefined,
+      subscribe: async (o: { topics: string[] }) => void this.subscriptions.push([...o.topics]),
       run: async (opts: { eachBatch: (p: EachBatchPayload) => Promise<void>; autoCommit: boolean; eachBatchAutoResolve: boolean }) => {
         assert.equal(opts.autoCommit, false, 'offsets are committed by hand');
         assert.equal(opts.eachBatchAutoResolve, false, 'an unprocessed message is never resolved');
@@ -110,14 +124,27 @@ class FakeBatch {
   }
 }
 
-async function started(ingest: ScriptedIngest, overrides: Record<string, unknown> = {}): Promise<{ source: KafkaSource; kafka: FakeKafka; metrics: Metrics }> {
-  const config = kafkaSourceConfigSchema.parse({ enabled: true, retry_backoff: '10ms', retry_backoff_max: '40ms', commit_interval: '1h', ...overrides });
+async function started(
+  ingest: ScriptedIngest,
+  overrides: Record<string, unknown> = {},
+  topics?: string[],
+): Promise<{ source: KafkaSource; kafka: FakeKafka; metrics: Metrics }> {
+  const config = kafkaSourceConfigSchema.parse({ enabled: true, retry_backoff: '10ms', retry_backoff_max: '40ms', commit_interval: '1h', topic_check_interval: '100ms', ...overrides });
   const kafka = new FakeKafka();
+  if (topics) kafka.topics = topics;
   const metrics = new Metrics();
-  const source = new KafkaSource(config, ingest, { logger: silentLogger(), metrics, clock: systemClock }, decodeLimitsFor(config), kafka as unknown as Pick<Kafka, 'consumer'>);
+  const source = new KafkaSource(config, ingest, { logger: silentLogger(), metrics, clock: systemClock }, decodeLimitsFor(config), kafka as unknown as Pick<Kafka, 'consumer' | 'admin'>);
   await source.start();
-  assert.ok(kafka.eachBatch);
+  if (kafka.topics.length > 0) assert.ok(kafka.eachBatch);
   return { source, kafka, metrics };
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -241,5 +268,59 @@ describe('kafka source message handling', () => {
     assert.equal(ingest.calls[0]!.meta.encoding, 'otlp_json');
     assert.ok(ingest.calls[0]!.spans >= 2);
     await source.shutdown();
+  });
+
+  it('never creates the collector\'s topics', async () => {
+    const { source, kafka } = await started(new ScriptedIngest());
+    assert.equal(kafka.consumerOptions[0]!.allowAutoTopicCreation, false);
+    assert.deepEqual(kafka.subscriptions, [['otlp_spans', 'otlp_logs']]);
+    await source.shutdown();
+  });
+});
+
+describe('kafka source: topics that do not exist yet', () => {
+  const missing = (metrics: Metrics, topic: string) => metrics.value('feedback_loop_kafka_source_topic_missing', { topic });
+
+  it('starts without them, reads each as it appears, and commits what was done before rejoining', async () => {
+    const ingest = new ScriptedIngest();
+    const { source, kafka, metrics } = await started(ingest, {}, []);
+    assert.equal(kafka.subscriptions.length, 0, 'no consumer while no topic exists');
+    assert.equal(await missing(metrics, 'otlp_spans'), 1);
+    assert.equal(await missing(metrics, 'otlp_logs'), 1);
+
+    kafka.topics = ['otlp_spans'];
+    await until('the spans topic is read', () => kafka.subscriptions.length === 1);
+    assert.deepEqual(kafka.subscriptions[0], ['otlp_spans']);
+    assert.equal(await missing(metrics, 'otlp_spans'), 0);
+    assert.equal(await missing(metrics, 'otlp_logs'), 1);
+    // A batch in the pipeline when the second topic appears finishes and is committed before the consumer is replaced.
+    let release!: () => void;
+    ingest.script = [new Promise<void>((r) => (release = r))];
+    const b = new FakeBatch([0, 1, 2], BODIES.slice(0, 3));
+    const batch = kafka.eachBatch!(b.payload());
+    await sleep(10);
+
+    kafka.topics = ['otlp_spans', 'otlp_logs'];
+    await sleep(250);
+    assert.equal(kafka.subscriptions.length, 1, 'waits for the message in flight before leaving the group');
+    release();
+    await batch;
+    await until('both topics are read', () => kafka.subscriptions.length === 2);
+    assert.deepEqual(kafka.subscriptions[1], ['otlp_spans', 'otlp_logs']);
+    assert.equal(ingest.calls.length, 1, 'the rest of the batch is left for the new consumer');
+    const committed = [...b.commits, ...kafka.finalCommits.flat().map((c) => `${c.topic}/${c.partition}:${c.offset}`)];
+    assert.deepEqual(committed, [`${TOPIC}/0:1`], 'the finished message is committed, nothing past it');
+    assert.equal(await missing(metrics, 'otlp_logs'), 0);
+    await sleep(250);
+    assert.equal(kafka.subscriptions.length, 2, 'no more rejoining once every topic exists');
+    await source.shutdown();
+  });
+
+  it('shutdown while waiting for every topic stops looking', async () => {
+    const { source, kafka } = await started(new ScriptedIngest(), {}, []);
+    await source.shutdown();
+    kafka.topics = ['otlp_spans', 'otlp_logs'];
+    await sleep(250);
+    assert.equal(kafka.subscriptions.length, 0);
   });
 });
