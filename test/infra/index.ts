@@ -2,7 +2,7 @@
 // Collector and a schema registry, downloaded/built into the cache on first use.
 export { cacheDir, cachePath, withCacheLock } from './cache';
 export { freePort, tailFile } from './process';
-export { KAFKA_VERSION, prepareKafka, startKafka, type KafkaBroker, type KafkaOptions } from './kafka';
+export { KAFKA_VERSION, prepareKafka, readWithJavaConsumer, startKafka, storedBatchCodecs, type KafkaBroker, type KafkaOptions } from './kafka';
 export {
   BUILDER_VERSION,
   DEPLOYABLE_CONFIG,

@@ -5,16 +5,20 @@
 //   ... kafkajs clients against kafka.brokers ...
 //   await kafka.restart();                     // same ports and data: a broker bounce
 //   await kafka.stop();                        // also deletes the data dir
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachePath, withCacheLock } from './cache';
 import { freePort, runTool, startProcess, waitUntil, type ManagedProcess } from './process';
 
 /** Kept in step with `kafka.version` in test/infra/kafka/pom.xml; the cache is keyed by it. */
 export const KAFKA_VERSION = '4.4.0';
+
+const execFileAsync = promisify(execFile);
 
 const POM = join(__dirname, '..', '..', '..', 'test', 'infra', 'kafka', 'pom.xml');
 
@@ -206,4 +210,53 @@ async function waitForBroker(broker: string, proc: ManagedProcess, timeoutMs: nu
     },
     { proc, timeoutMs, intervalMs: 300 },
   );
+}
+
+const READ_TOPIC = join(__dirname, '..', '..', '..', 'test', 'infra', 'kafka', 'ReadTopic.java');
+
+/**
+ * Reads the first `count` records of `topic` with Apache Kafka's own Java
+ * consumer (the reference client, from the broker's jars), so a test can show
+ * that what the service wrote is read by more than kafkajs.
+ */
+export async function readWithJavaConsumer(
+  broker: KafkaBroker,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<{ partition: number; offset: number; value: Buffer }[]> {
+  const jars = await prepareKafka();
+  const { stdout } = await execFileAsync('java', ['-Xmx256m', '-cp', join(jars, '*'), READ_TOPIC, broker.brokers[0]!, topic, String(count), String(timeoutMs)], {
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutMs + 60_000,
+  });
+  return stdout
+    .split('\n')
+    .filter((l) => /^\d+\t\d+\t/.test(l))
+    .map((l) => {
+      const [partition, offset, value] = l.split('\t');
+      return { partition: Number(partition), offset: Number(offset), value: Buffer.from(value ?? '', 'base64') };
+    });
+}
+
+const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+/**
+ * The compression codec of every record batch the broker stored for `topic`,
+ * read from its log segments (the batch header's attributes, bits 0–2), so a
+ * test sees what is on disk rather than what a client says it sent.
+ */
+export function storedBatchCodecs(broker: KafkaBroker, topic: string): string[] {
+  const data = join(broker.dir, 'data');
+  const codecs: string[] = [];
+  for (const dir of readdirSync(data).filter((d) => d.startsWith(`${topic}-`) && /^\d+$/.test(d.slice(topic.length + 1)))) {
+    for (const file of readdirSync(join(data, dir)).filter((f) => f.endsWith('.log'))) {
+      const segment = readFileSync(join(data, dir, file));
+      // baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8, crc int32, attributes int16.
+      for (let at = 0; at + 23 <= segment.length; at += 12 + segment.readInt32BE(at + 8)) {
+        codecs.push(CODEC_NAMES[segment.readInt16BE(at + 21) & 7] ?? 'unknown');
+      }
+    }
+  }
+  return codecs;
 }

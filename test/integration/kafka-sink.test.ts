@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startKafka, startSchemaRegistry, type KafkaBroker, type SchemaRegistry } from '../infra';
+import { readWithJavaConsumer, startKafka, startSchemaRegistry, storedBatchCodecs, type KafkaBroker, type SchemaRegistry } from '../infra';
 import { TOPICS, type OutboxEntry, type Topic } from '../../src/pipeline/contracts';
 import {
   annotationTaskToAvro,
@@ -114,6 +114,32 @@ describe('kafka sink on a real broker and schema registry', () => {
       await sink.shutdown();
     }
   });
+
+  for (const codec of ['snappy', 'lz4'] as const) {
+    it(`compression ${codec}: the broker stores ${codec} batches, and Kafka's Java consumer reads every record`, { timeout: 90_000 }, async () => {
+      const prefix = `${codec}-${randomUUID().slice(0, 8)}`;
+      const sink = newSink(sinkConfig(prefix, { compression: codec }));
+      await sink.start();
+      const sent = entries();
+      try {
+        await sink.write(sent);
+        assert.equal(sink.durableSeq(), sent.length);
+      } finally {
+        await sink.shutdown();
+      }
+      const decode = singleObjectDecoder();
+      for (const e of sent) {
+        const topic = `${prefix}.${e.topic}`;
+        const codecs = storedBatchCodecs(kafka!, topic);
+        assert.ok(codecs.length > 0, `${topic} has batches on disk`);
+        assert.deepEqual([...new Set(codecs)], [codec], `${topic}: every stored batch is ${codec}`);
+        const [record, ...more] = await readWithJavaConsumer(kafka!, topic, 1);
+        assert.equal(more.length, 0);
+        const { value } = await decode(record!.value);
+        assert.deepEqual(JSON.parse(JSON.stringify(value)), JSON.parse(JSON.stringify(e.value)), `${topic}: the Java client reads the record as written`);
+      }
+    });
+  }
 
   it('registry mode: registers each schema under <topic>-value and writes the Confluent wire format', { timeout: 90_000 }, async () => {
     const prefix = `cf-${randomUUID().slice(0, 8)}`;

@@ -56,9 +56,11 @@ export const kafkaSinkConfigSchema = section({
       "max.message.bytes of topics created at start; unset: the broker's default (1MiB). A single record larger than the topic allows is not sent (counted as too_large and logged).",
     ),
   compression: z
-    .enum(['none', 'gzip'])
+    .enum(['none', 'gzip', 'snappy', 'lz4'])
     .default('gzip')
-    .describe('Batch compression. gzip suits the text-heavy records and every Kafka client reads it.'),
+    .describe(
+      'Batch compression. gzip: smallest, and every Kafka client reads it. lz4: about a tenth of the CPU of gzip for larger batches; read by the Java clients, librdkafka and Go clients (kafkajs only with a codec package). snappy: in between. (zstd is read by the source, not written.)',
+    ),
   request_timeout: duration
     .pipe(z.number().min(100, 'must be at least 100ms'))
     .prefault('30s')

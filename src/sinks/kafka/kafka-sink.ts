@@ -21,6 +21,7 @@ import { ERROR_CODES, FeedbackLoopError, RetryableError, errorMessage } from '..
 import type { ComponentContext, ComponentCounters } from '../../telemetry/metrics';
 import { defaultSchemas, type SchemaSet } from '../avro/schemas';
 import { kafkaLogCreator, kafkaSecurityOptions } from './client';
+import { registerCompressionCodecs } from './codecs';
 import type { KafkaSinkConfig } from './config';
 import { SchemaRegistryClient } from './registry';
 import { frameValue, messageHeaders } from './wire';
@@ -29,6 +30,12 @@ export const COMPONENT = 'kafka_sink';
 
 /** How often reachability is probed while no write tells us. */
 const HEALTH_INTERVAL_MS = 2000;
+const COMPRESSION: Record<KafkaSinkConfig['compression'], CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+};
 
 export interface KafkaSinkOptions {
   schemas?: SchemaSet;
@@ -97,6 +104,8 @@ export class KafkaSink implements Sink {
     options: KafkaSinkOptions = {},
   ) {
     this.schemas = options.schemas ?? defaultSchemas();
+    // snappy and lz4 are not built into kafkajs.
+    registerCompressionCodecs();
     this.registry =
       options.registry ?? (config.schema_registry_url ? new SchemaRegistryClient({ url: config.schema_registry_url }) : undefined);
     this.kafka = options.kafka ?? new Kafka({
@@ -231,14 +240,18 @@ export class KafkaSink implements Sink {
   /** One produce request (one record batch per partition); on success durableSeq covers its last entry. */
   private async sendRequest(batch: Outgoing[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
-    for (const o of batch) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.message]);
+    for (const o of batch) {
+      const messages = byTopic.get(o.topic);
+      if (messages) messages.push(o.message);
+      else byTopic.set(o.topic, [o.message]);
+    }
     try {
       const producer = await this.connectedProducer();
       await producer.sendBatch({
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         acks: -1,
         timeout: this.config.request_timeout,
-        compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        compression: COMPRESSION[this.config.compression],
       });
     } catch (err) {
       if (batch.length > 1 && errorType(err) === 'MESSAGE_TOO_LARGE') {

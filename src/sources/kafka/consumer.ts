@@ -29,7 +29,7 @@ import { decodeLogsJson, decodeLogsProto, decodeTracesJson, decodeTracesProto } 
 import type { DecodeLimits } from '../../otlp/limits';
 import type { LogsData, TracesData } from '../../otlp/types';
 import { kafkaLogCreator, kafkaSecurityOptions } from '../../sinks/kafka/client';
-import { registerCompressionCodecs } from './codecs';
+import { registerCompressionCodecs } from '../../sinks/kafka/codecs';
 import type { KafkaSourceConfig } from './config';
 import { OffsetTracker, type TopicPartitionOffset } from './offsets';
 

@@ -150,6 +150,8 @@ export function kafkaServiceYaml(o: {
   mode?: 'final' | 'eager';
   /** sources.kafka.topic_check_interval (default: the service's). */
   topicCheckInterval?: string;
+  /** sinks.kafka.compression (default: the service's, gzip). */
+  sinkCompression?: string;
 }): string {
   const out = (t: string) => `${o.outPrefix}.${t}`;
   return `service:
@@ -178,7 +180,7 @@ sinks:
     enabled: true
     brokers: ${o.brokers.join(',')}
     partitions: 2
-    connect_timeout: 60s
+${o.sinkCompression ? `    compression: ${o.sinkCompression}\n` : ''}    connect_timeout: 60s
     request_timeout: 10s
 ${o.registryUrl ? `    schema_registry_url: ${o.registryUrl}\n` : ''}    topics:
       labeled_interactions: ${out('labeled_interactions')}

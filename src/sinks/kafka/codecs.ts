@@ -3,8 +3,8 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 
-// The record-batch codecs kafkajs does not ship: it reads gzip and nothing
-// else, while a collector's kafka exporter may be set to snappy, lz4 or zstd
+// The record-batch codecs kafkajs does not ship: it reads and writes gzip and
+// nothing else, while a collector's kafka exporter may be set to snappy, lz4 or zstd
 // (`producer.compression`), and a batch in any of them would stop the source
 // on that partition. kafkajs looks codecs up in one process-wide table, so
 // registering here makes every consumer in the process read them.
@@ -14,8 +14,10 @@ import { compress as snappyCompress, uncompress as snappyUncompress } from 'snap
 //           framing Java clients write.
 //   lz4     the `lz4-napi` package (native, prebuilt): the LZ4 frame format
 //           Kafka has used since record batch v2.
-//   zstd    `fzstd`, a pure-JavaScript decoder. Reading only: nothing here
-//           produces zstd (the Kafka sink writes gzip or nothing).
+//   zstd    `fzstd`, a pure-JavaScript decoder. Reading only: the Kafka sink
+//           writes none, gzip, snappy or lz4.
+//
+// The Kafka sink registers them too, for `sinks.kafka.compression`.
 
 /** Java clients frame snappy blocks: this magic, a version and a compatible version, then length-prefixed blocks. */
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);

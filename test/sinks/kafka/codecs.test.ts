@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import { compressSync as snappyRaw } from 'snappy';
-import { registerCompressionCodecs, snappyDecode, snappyEncode } from '../../../src/sources/kafka/codecs';
+import { registerCompressionCodecs, snappyDecode, snappyEncode } from '../../../src/sinks/kafka/codecs';
 
 // The codecs kafkajs lacks, checked against data written by other
 // implementations: the zstd and lz4 reference command-line tools (fixtures
