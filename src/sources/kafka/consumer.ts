@@ -32,6 +32,7 @@ import { kafkaLogCreator, kafkaSecurityOptions } from '../../sinks/kafka/client'
 import { registerCompressionCodecs } from '../../sinks/kafka/codecs';
 import type { KafkaSourceConfig } from './config';
 import { OffsetTracker, type TopicPartitionOffset } from './offsets';
+import { TopicPresence } from './topics';
 
 export const COMPONENT = 'kafka';
 
@@ -54,7 +55,7 @@ export class KafkaSource implements Lifecycle {
   private readonly kafka: KafkaClient;
   private readonly counters: ComponentCounters;
   private readonly lag: Gauge<string>;
-  private readonly missingGauge: Gauge<string>;
+  private readonly topics: TopicPresence;
   private readonly tracker = new OffsetTracker();
   private readonly signals = new Map<string, Signal>();
   /** Per partition: the message being retried and how often it was tried. */
@@ -63,8 +64,6 @@ export class KafkaSource implements Lifecycle {
   private client: Consumer | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private topicTimer: NodeJS.Timeout | undefined;
-  /** Configured topics the brokers did not have at the last look. */
-  private missing = new Set<string>();
   /** Set while the consumer is being replaced: batches stop before their next message. */
   private draining = false;
   /** Consumer replacements (crash restart, a topic appearing) run one at a time. */
@@ -106,11 +105,7 @@ export class KafkaSource implements Lifecycle {
       'Messages between the last one the Kafka source processed and the partition end, as of the last fetch.',
       ['topic', 'partition'],
     );
-    this.missingGauge = ctx.metrics.gauge(
-      'feedback_loop_kafka_source_topic_missing',
-      '1 while a configured source topic does not exist on the brokers (the source reads the others and waits for it), else 0.',
-      ['topic'],
-    );
+    this.topics = new TopicPresence(this.kafka, [...this.signals.keys()], ctx, COMPONENT, config.topic_check_interval);
   }
 
   start(): Promise<void> {
@@ -126,39 +121,9 @@ export class KafkaSource implements Lifecycle {
 
   private async run(): Promise<void> {
     if (this.stopping) return;
-    const present = await this.presentTopics();
+    const present = await this.topics.look();
     if (present.length > 0) await this.consume(present);
-    if (this.missing.size > 0) this.scheduleTopicCheck();
-  }
-
-  /** The configured topics the brokers have; records and reports the rest as missing. */
-  private async presentTopics(): Promise<string[]> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let existing: Set<string>;
-    try {
-      existing = new Set(await admin.listTopics());
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    const present: string[] = [];
-    for (const topic of this.signals.keys()) {
-      if (existing.has(topic)) {
-        present.push(topic);
-        this.missingGauge.labels(topic).set(0);
-        if (this.missing.delete(topic)) this.ctx.logger.info({ component: COMPONENT, topic }, 'kafka source: topic now exists; reading it');
-        continue;
-      }
-      this.missingGauge.labels(topic).set(1);
-      if (!this.missing.has(topic)) {
-        this.missing.add(topic);
-        this.ctx.logger.warn(
-          { component: COMPONENT, topic, checkEvery: this.config.topic_check_interval },
-          `kafka source: topic ${topic} does not exist yet; waiting for it (the collector's kafka exporter creates it on its first write where the brokers auto-create topics; otherwise create it)`,
-        );
-      }
-    }
-    return present;
+    if (this.topics.missingCount() > 0) this.scheduleTopicCheck();
   }
 
   /** Looks for the missing topics after topic_check_interval; when one appears, rejoins the group with it. */
@@ -167,13 +132,13 @@ export class KafkaSource implements Lifecycle {
     this.topicTimer = setTimeout(() => {
       this.topicTimer = undefined;
       void this.serially(async () => {
-        const before = this.missing.size;
-        const present = await this.presentTopics();
-        if (this.missing.size < before) await this.replaceConsumer(present);
+        const before = this.topics.missingCount();
+        const present = await this.topics.look();
+        if (this.topics.missingCount() < before) await this.replaceConsumer(present);
       })
         .catch((err: unknown) => this.ctx.logger.warn({ component: COMPONENT, err: errorMessage(err) }, 'kafka source: could not look for missing topics; will look again'))
         .finally(() => {
-          if (this.missing.size > 0) this.scheduleTopicCheck();
+          if (this.topics.missingCount() > 0) this.scheduleTopicCheck();
         });
     }, this.config.topic_check_interval);
     this.topicTimer.unref();
@@ -259,8 +224,6 @@ export class KafkaSource implements Lifecycle {
 
   private async stop(): Promise<void> {
     this.stopping = true;
-    for (const t of this.resumeTimers) clearTimeout(t);
-    this.resumeTimers.clear();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.topicTimer) clearTimeout(this.topicTimer);
     await this.startOnce?.catch(() => undefined);
